@@ -6,7 +6,12 @@ import { createEpochScheduler, type SchedulerEvent } from '../../oracle/schedule
 
 function manualClock(startS: number): Clock & { set(s: number): void } {
   let nowS = startS;
-  return { nowS: () => nowS, set: (s) => void (nowS = s) };
+  return {
+    nowS: () => nowS,
+    set: (s) => {
+      nowS = s;
+    },
+  };
 }
 
 /** A stand-in epoch job that finalises in memory, so the scheduler's ordering can be observed. */
