@@ -1,0 +1,232 @@
+import {
+  type Abi,
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  http,
+  type PublicClient,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  TransactionNotMinedError,
+  TransactionRevertedError,
+  TransactionSupersededError,
+} from '../../oracle/errors.ts';
+import { createTxSender, type SignedTxRecord } from '../../oracle/tx-sender.ts';
+import { startAnvil } from '../support/anvil.ts';
+import { compileCounter } from './support/counter-contract.ts';
+
+const ORACLE_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const;
+const DEPLOYER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const;
+
+let anvil: Awaited<ReturnType<typeof startAnvil>>;
+let publicClient: PublicClient;
+let testClient: ReturnType<typeof createTestClient>;
+let counter: { address: Address; abi: Abi };
+const oracle = privateKeyToAccount(ORACLE_KEY);
+
+async function deployCounter(): Promise<Address> {
+  const { abi, bytecode } = compileCounter();
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(DEPLOYER_KEY),
+    chain: foundry,
+    transport: http(anvil.rpcUrl),
+  });
+  const hash = await wallet.deployContract({ abi, bytecode });
+  await testClient.mine({ blocks: 1 });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  counter = { address: receipt.contractAddress!, abi };
+  return receipt.contractAddress!;
+}
+
+async function count(): Promise<bigint> {
+  return (await publicClient.readContract({ ...counter, functionName: 'count' })) as bigint;
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  publicClient = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 100 });
+  testClient = createTestClient({ mode: 'anvil', chain: foundry, transport: http(anvil.rpcUrl) });
+});
+afterAll(async () => {
+  await anvil?.stop();
+});
+beforeEach(async () => {
+  await testClient.setAutomine(true);
+  await deployCounter();
+});
+
+const increment = (tag: bigint) => ({ ...counter, functionName: 'increment', args: [tag] as const });
+
+describe('createTxSender', () => {
+  it('sends a call and waits for the configured confirmations', async () => {
+    const sender = createTxSender({ publicClient, account: oracle, confirmations: 3, pollMs: 50 });
+    const signed: SignedTxRecord[] = [];
+    const miner = setInterval(() => void testClient.mine({ blocks: 1 }).catch(() => undefined), 150);
+    try {
+      const { receipt, record } = await sender.send(increment(7n), { onSigned: (r) => void signed.push(r) });
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      expect(head - receipt.blockNumber + 1n).toBeGreaterThanOrEqual(3n);
+      expect(receipt.status).toBe('success');
+      expect(signed).toEqual([record]);
+      expect(record.hash).toBe(receipt.transactionHash);
+    } finally {
+      clearInterval(miner);
+    }
+    expect(await count()).toBe(1n);
+  });
+
+  it('uses consecutive nonces for concurrent sends', async () => {
+    const sender = createTxSender({ publicClient, account: oracle, pollMs: 50 });
+    const before = await publicClient.getTransactionCount({ address: oracle.address });
+    const results = await Promise.all([1n, 2n, 3n].map((tag) => sender.send(increment(tag))));
+    expect(results.map((r) => r.record.nonce)).toEqual([before, before + 1, before + 2]);
+    expect(await count()).toBe(3n);
+    expect(await publicClient.readContract({ ...counter, functionName: 'lastTag' })).toBe(3n);
+  });
+
+  it('throws TransactionRevertedError with the custom error name when the call would revert', async () => {
+    const sender = createTxSender({ publicClient, account: oracle, pollMs: 50 });
+    await sender.send({ ...counter, functionName: 'setCount', args: [100n] });
+    const error = await sender.send(increment(1n)).catch((e) => e);
+    expect(error).toBeInstanceOf(TransactionRevertedError);
+    expect(error.errorName).toBe('CountTooHigh');
+    expect(error.details).toBe('CountTooHigh(100, 100)');
+  });
+
+  it('rebroadcasts the same signed transaction when the node drops it', async () => {
+    await testClient.setAutomine(false);
+    const logs: string[] = [];
+    const signed: SignedTxRecord[] = [];
+    const sender = createTxSender({
+      publicClient,
+      account: oracle,
+      receiptTimeoutMs: 400,
+      pollMs: 50,
+      onLog: (m) => logs.push(m),
+    });
+    const sending = sender.send(increment(5n), { onSigned: (r) => void signed.push(r) });
+    await until(() => logs.includes('broadcast'));
+    await testClient.dropTransaction({ hash: signed[0]!.hash });
+    await until(() => logs.some((m) => m.startsWith('dropped')));
+    await until(
+      async () => (await publicClient.getTransaction({ hash: signed[0]!.hash }).catch(() => null)) !== null,
+    );
+    await testClient.mine({ blocks: 1 });
+    const { record } = await sending;
+    expect(record.hash).toBe(signed[0]!.hash);
+    expect(signed).toHaveLength(1);
+    expect(await count()).toBe(1n);
+  });
+
+  it('replaces a stuck transaction with higher fees at the same nonce and counts it once', async () => {
+    await testClient.setAutomine(false);
+    const signed: SignedTxRecord[] = [];
+    const sender = createTxSender({ publicClient, account: oracle, receiptTimeoutMs: 400, pollMs: 50 });
+    const sending = sender.send(increment(9n), { onSigned: (r) => void signed.push(r) });
+    await until(() => signed.length >= 2);
+    await until(
+      async () => (await publicClient.getTransaction({ hash: signed[1]!.hash }).catch(() => null)) !== null,
+    );
+    await testClient.mine({ blocks: 1 });
+    const { record, receipt } = await sending;
+    expect(signed[1]!.nonce).toBe(signed[0]!.nonce);
+    expect(signed.map((r) => r.hash)).toContain(record.hash);
+    expect(record.hash).not.toBe(signed[0]!.hash);
+    const replacement = await publicClient.getTransaction({ hash: receipt.transactionHash });
+    expect(replacement.nonce).toBe(signed[0]!.nonce);
+    expect(await count()).toBe(1n);
+  });
+
+  it('gives up with TransactionNotMinedError after the allowed replacements', async () => {
+    await testClient.setAutomine(false);
+    const sender = createTxSender({
+      publicClient,
+      account: oracle,
+      receiptTimeoutMs: 150,
+      pollMs: 30,
+      maxReplacements: 1,
+    });
+    const error = await sender.send(increment(1n)).catch((e) => e);
+    expect(error).toBeInstanceOf(TransactionNotMinedError);
+    await testClient.mine({ blocks: 1 });
+  });
+
+  it('throws TransactionSupersededError when another transaction takes the nonce', async () => {
+    await testClient.setAutomine(false);
+    const signed: SignedTxRecord[] = [];
+    const sender = createTxSender({ publicClient, account: oracle, receiptTimeoutMs: 60_000, pollMs: 50 });
+    const sending = sender.send(increment(3n), { onSigned: (r) => void signed.push(r) }).catch((e) => e);
+    await until(() => signed.length === 1);
+    await until(
+      async () => (await publicClient.getTransaction({ hash: signed[0]!.hash }).catch(() => null)) !== null,
+    );
+    const pending = await publicClient.getTransaction({ hash: signed[0]!.hash });
+    const wallet = createWalletClient({ account: oracle, chain: foundry, transport: http(anvil.rpcUrl) });
+    await wallet.sendTransaction({
+      to: oracle.address,
+      value: 0n,
+      nonce: signed[0]!.nonce,
+      gas: 21_000n,
+      maxFeePerGas: pending.maxFeePerGas! * 3n,
+      maxPriorityFeePerGas: pending.maxPriorityFeePerGas! * 3n + 1n,
+    });
+    await testClient.mine({ blocks: 1 });
+    expect(await sending).toBeInstanceOf(TransactionSupersededError);
+    expect(await count()).toBe(0n);
+  });
+
+  it('resumes a transaction signed before a crash: broadcasts it once, and a second resume finds it mined', async () => {
+    const persisted: SignedTxRecord[] = [];
+    const crashing = createTxSender({ publicClient, account: oracle, pollMs: 50 });
+    const crash = await crashing
+      .send(increment(4n), {
+        onSigned: (r) => {
+          persisted.push(r);
+          throw new Error('crash after persisting, before broadcast');
+        },
+      })
+      .catch((e) => e);
+    expect(crash.message).toMatch(/crash/);
+    expect(await count()).toBe(0n);
+    const restarted = createTxSender({ publicClient, account: oracle, pollMs: 50 });
+    const first = await restarted.resume(persisted);
+    expect(first.record.hash).toBe(persisted[0]!.hash);
+    expect(await count()).toBe(1n);
+    const again = await createTxSender({ publicClient, account: oracle, pollMs: 50 }).resume(persisted);
+    expect(again.receipt.transactionHash).toBe(first.receipt.transactionHash);
+    expect(await count()).toBe(1n);
+    // and the next send after a resume does not reuse the nonce
+    const next = await restarted.send(increment(6n));
+    expect(next.record.nonce).toBe(persisted[0]!.nonce + 1);
+  });
+
+  it('resume reports a nonce taken by another transaction as superseded', async () => {
+    const persisted: SignedTxRecord[] = [];
+    const sender = createTxSender({ publicClient, account: oracle, pollMs: 50 });
+    await sender
+      .send(increment(4n), {
+        onSigned: (r) => {
+          persisted.push(r);
+          throw new Error('crash');
+        },
+      })
+      .catch(() => undefined);
+    await sender.send(increment(8n)); // takes the same nonce with a new signature
+    const error = await sender.resume(persisted).catch((e) => e);
+    expect(error).toBeInstanceOf(TransactionSupersededError);
+    expect(await count()).toBe(1n);
+    expect((await sender.resume([]).catch((e) => e)) as Error).toBeInstanceOf(TransactionNotMinedError);
+  });
+});
