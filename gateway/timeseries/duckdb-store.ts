@@ -108,7 +108,8 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
     this.assertOpen('query');
     const intervalS = assertAggregateQuery(q, this.options.bucketing);
     const offsetS = this.options.bucketing.offsetS;
-    const groupColumns = q.level === 'pool' ? [] : q.level === 'site' ? ['site_id'] : ['site_id', 'device_id'];
+    const groupColumns =
+      q.level === 'pool' ? [] : q.level === 'site' ? ['site_id'] : ['site_id', 'device_id'];
     const idColumn = q.level === 'site' ? 'site_id' : 'device_id';
     const filterId = q.level !== 'pool' && q.id !== undefined ? `AND ${idColumn} = $id` : '';
     const select = groupColumns.map((c) => `, ${c}`).join('');

@@ -25,7 +25,12 @@ export class TimeSeriesBufferFullError extends BaseError {
   readonly maxBufferBytes: number;
   readonly rejectedPoints: number;
 
-  constructor(args: { bufferedBytes: number; maxBufferBytes: number; rejectedPoints: number; bufferDir: string }) {
+  constructor(args: {
+    bufferedBytes: number;
+    maxBufferBytes: number;
+    rejectedPoints: number;
+    bufferDir: string;
+  }) {
     super(`time-series buffer full: ${args.rejectedPoints} points rejected`, {
       details: `${args.bufferedBytes} of ${args.maxBufferBytes} bytes used in ${args.bufferDir}; the server has not accepted writes for a while`,
       hint: 'bring the time-series server back (the buffer drains in order on its own), or raise maxBufferBytes; the evidence ledger still holds every reading, so the missing aggregates can be rebuilt from it',
@@ -45,6 +50,8 @@ export class TimeSeriesWriteError extends BaseError {
 export class TimeSeriesClosedError extends BaseError {
   override name = 'TimeSeriesClosedError';
   constructor(operation: string) {
-    super(`time-series store is closed; cannot ${operation}`, { hint: 'open a new store with createTimeSeriesStore' });
+    super(`time-series store is closed; cannot ${operation}`, {
+      hint: 'open a new store with createTimeSeriesStore',
+    });
   }
 }

@@ -55,5 +55,7 @@ export function rollUp(
   const result: AggregateRow[] = [];
   for (const { devices, ...row } of rows.values()) result.push({ ...row, reportingDevices: devices.size });
   const idOf = (row: AggregateRow) => row.deviceId ?? row.siteId ?? '';
-  return result.sort((a, b) => a.bucketStartTs - b.bucketStartTs || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  return result.sort(
+    (a, b) => a.bucketStartTs - b.bucketStartTs || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0),
+  );
 }

@@ -34,7 +34,8 @@ export function assertAcceptedReading(reading: AcceptedReading): void {
     if (value < 0n || value > MAX_REGISTER) fail(field, 'must lie in 0..2^48-1');
   }
   if (reading.energyDeltaWh > reading.energyWh) fail('energyDeltaWh', 'exceeds the energy register');
-  if (reading.revenueDeltaMinor > reading.revenueMinor) fail('revenueDeltaMinor', 'exceeds the revenue register');
+  if (reading.revenueDeltaMinor > reading.revenueMinor)
+    fail('revenueDeltaMinor', 'exceeds the revenue register');
   if (typeof reading.newSession !== 'boolean') fail('newSession', 'must be a boolean');
   if (reading.kind === 'pv' && reading.newSession) fail('newSession', 'must be false for a PV device');
 }
@@ -53,8 +54,11 @@ export function assertAggregateQuery(query: AggregateQuery, bucketing: Bucketing
   if (query.id !== undefined && !ID_PATTERN.test(query.id))
     throw new TimeSeriesQueryError(`id ${JSON.stringify(query.id)} is not a site or device id`);
   if (!Number.isSafeInteger(query.fromTs) || !Number.isSafeInteger(query.toTs) || query.fromTs >= query.toTs)
-    throw new TimeSeriesQueryError(`time range [${query.fromTs}, ${query.toTs}) is empty or not integer seconds`, {
-      hint: 'fromTs is inclusive, toTs exclusive, both unix seconds',
-    });
+    throw new TimeSeriesQueryError(
+      `time range [${query.fromTs}, ${query.toTs}) is empty or not integer seconds`,
+      {
+        hint: 'fromTs is inclusive, toTs exclusive, both unix seconds',
+      },
+    );
   return intervalS;
 }
