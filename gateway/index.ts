@@ -1,0 +1,207 @@
+import type { Server } from 'node:http';
+import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.ts';
+import { type GatewayDb, openGatewayDb } from './db.ts';
+import { startApiServer } from './http/server.ts';
+import { connectMqttSource, type MqttSource } from './ingest/mqtt-source.ts';
+import { IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
+import { createSignatureVerifier, type SignatureVerifier } from './ingest/verifier.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
+import { Quarantine } from './quarantine/quarantine.ts';
+import { Registry } from './registry/registry.ts';
+import { loadTimeSeriesStore } from './timeseries-loader.ts';
+import type { TimeSeriesStore } from './timeseries/types.ts';
+import { Evaluator } from './validation/evaluator.ts';
+
+export type { GatewayConfig, GatewayConfigInput } from './config.ts';
+export { loadGatewayConfig, parseGatewayConfig } from './config.ts';
+export { createBrokerAuth, sha256Hex } from './broker-auth.ts';
+export { Ledger } from './ledger/ledger.ts';
+export { toSignedReading, type LedgerReading } from './ledger/types.ts';
+export { Quarantine, type QuarantineEntry } from './quarantine/quarantine.ts';
+export { Registry } from './registry/registry.ts';
+export type { DeviceRecord, DeviceRegistration, PoolRecord } from './registry/types.ts';
+export { openGatewayDb } from './db.ts';
+
+/** Options of {@link startGateway} that are not configuration. */
+export interface StartGatewayOptions {
+  /** Gateway clock in ms (tests and time-compressed demos). Default `Date.now`. */
+  now?: () => number;
+  /** A time-series store to use instead of the configured one; `null` disables the hand-off. */
+  timeSeries?: TimeSeriesStore | null;
+  /** Logger; default JSON lines on stdout at `config.logLevel`. */
+  logger?: Logger;
+  /** Wait until the subscription is granted (default true; set false to start while the broker is down). */
+  waitForSubscription?: boolean;
+}
+
+/** A running gateway. */
+export interface GatewayHandle {
+  readonly config: GatewayConfig;
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:8080`. */
+  readonly apiUrl: string;
+  readonly httpPort: number;
+  readonly db: GatewayDb;
+  readonly registry: Registry;
+  readonly ledger: Ledger;
+  readonly quarantine: Quarantine;
+  readonly metrics: GatewayMetrics;
+  readonly timeSeries: TimeSeriesStore | undefined;
+  readonly mqtt: MqttSource;
+  /** Counts since start: received, accepted, late, duplicates, rejected, batches. */
+  counts(): PipelineCounts;
+  /** Messages received but not yet acknowledged. */
+  queueDepth(): number;
+  /** Writes everything received so far and acknowledges it. */
+  drain(): Promise<void>;
+  /** Stops ingest (unprocessed messages stay with the broker), drains, and closes every part. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: opens the DuckDB file (registry, ledger, quarantine), restores each device's
+ * validation state from the ledger, starts the signature workers, the time-series store, the HTTP
+ * API and the MQTT subscription.
+ *
+ * @example
+ * const gateway = await startGateway({ mqtt: { url: broker.url }, ledgerPath: 'data/gateway.duckdb', http: { port: 0 } });
+ * console.log(gateway.apiUrl);
+ * await gateway.close();
+ */
+export async function startGateway(
+  input: GatewayConfigInput,
+  options: StartGatewayOptions = {},
+): Promise<GatewayHandle> {
+  const config = parseGatewayConfig(input);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? Date.now;
+  const db = await openGatewayDb(config.ledgerPath);
+  const cleanups: Array<() => Promise<void> | void> = [() => db.close()];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  };
+  try {
+    const registry = await Registry.open(db);
+    const ledger = new Ledger(db);
+    const quarantine = new Quarantine(db, config.quarantine.payloadPrefixBytes);
+    await quarantine.init();
+    const evaluator = new Evaluator(ledger, config.validation);
+    await evaluator.restore();
+
+    const timeSeries =
+      options.timeSeries === null
+        ? undefined
+        : (options.timeSeries ?? (await loadTimeSeriesStore(config, registry)));
+    if (timeSeries !== undefined && options.timeSeries === undefined) cleanups.push(() => timeSeries.close());
+
+    const verifier: SignatureVerifier = await createSignatureVerifier(config.verify.threads);
+    cleanups.push(() => verifier.close());
+
+    let pipeline: IngestPipeline | undefined;
+    const metrics = createGatewayMetrics(
+      () => pipeline?.queueDepth() ?? 0,
+      () => timeSeries?.bufferedPoints() ?? 0,
+    );
+    pipeline = new IngestPipeline({
+      db,
+      registry,
+      quarantine,
+      evaluator,
+      verifier,
+      sink: timeSeries,
+      metrics,
+      logger,
+      now,
+      maxBatchSize: config.batch.maxSize,
+      maxBatchDelayMs: config.batch.maxDelayMs,
+    });
+    const ingest = pipeline;
+
+    const mqtt = connectMqttSource({
+      url: config.mqtt.url,
+      clientId: config.mqtt.clientId,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      topic: config.mqtt.topic,
+      reconnectPeriodMs: config.mqtt.reconnectPeriodMs,
+      logger,
+      now,
+      onMessage: (message) => ingest.push(message),
+    });
+    cleanups.push(() => mqtt.close());
+
+    const server: Server = await startApiServer(
+      {
+        registry,
+        ledger,
+        quarantine,
+        metrics,
+        timeSeries,
+        heads: () => evaluator.allHeads(),
+        health: () => {
+          const failure = ingest.failure();
+          return {
+            ok: failure === undefined && mqtt.connected(),
+            mqttConnected: mqtt.connected(),
+            failure: failure?.message,
+            queueDepth: ingest.queueDepth(),
+          };
+        },
+        reportingWindowS: config.fleet.reportingWindowS,
+        now,
+        logger,
+      },
+      config.http.host,
+      config.http.port,
+    );
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const address = server.address();
+    const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+
+    if (options.waitForSubscription !== false) await mqtt.ready;
+    logger.info('gateway started', {
+      mqtt: config.mqtt.url,
+      clientId: config.mqtt.clientId,
+      ledgerPath: config.ledgerPath,
+      api: `http://${config.http.host}:${httpPort}`,
+      devices: registry.listDevices().length,
+      verifyThreads: config.verify.threads,
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      apiUrl: `http://${config.http.host}:${httpPort}`,
+      httpPort,
+      db,
+      registry,
+      ledger,
+      quarantine,
+      metrics,
+      timeSeries,
+      mqtt,
+      counts: () => ({ ...ingest.counts }),
+      queueDepth: () => ingest.queueDepth(),
+      drain: () => ingest.drain(),
+      close: () => {
+        closing ??= (async () => {
+          await ingest.close();
+          if (timeSeries !== undefined) await timeSeries.flush().catch(() => undefined);
+          await cleanup();
+          logger.info('gateway stopped', { counts: ingest.counts });
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

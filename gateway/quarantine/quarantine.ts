@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import type { ReasonCode } from '../../protocol/index.ts';
+import type { GatewayDb } from '../db.ts';
+
+/** A rejected message as kept in quarantine. */
+export interface QuarantineEntry {
+  id: number;
+  receivedAtMs: number;
+  reason: ReasonCode;
+  /** The offending field, when known. */
+  field: string | undefined;
+  /** Human-readable explanation. */
+  message: string;
+  topic: string;
+  /**
+   * The publishing client: MQTT 3.1.1 does not carry the publisher's client id to subscribers, so
+   * this is the device id of the topic, which the broker's topic authorisation binds to the
+   * authenticated client (client id = username = device id, SPEC section 3).
+   */
+  clientId: string | undefined;
+  deviceId: string | undefined;
+  seq: number | undefined;
+  /** The first bytes of the payload (bounded), its full size and its sha256. */
+  payloadPrefix: Uint8Array;
+  payloadSize: number;
+  payloadSha256: string;
+}
+
+/** What the pipeline records for a rejected message (the id is assigned on write). */
+export type QuarantineRecord = Omit<
+  QuarantineEntry,
+  'id' | 'payloadPrefix' | 'payloadSize' | 'payloadSha256'
+> & {
+  payload: Uint8Array;
+};
+
+/** Filter of {@link Quarantine.list}. */
+export interface QuarantineFilter {
+  reason?: ReasonCode | string;
+  deviceId?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit?: number;
+}
+
+/**
+ * The quarantine: every rejected message with its reason code, a bounded prefix of its payload,
+ * its size and sha256, topic, client and time. Nothing is dropped silently.
+ *
+ * @example
+ * const q = new Quarantine(db, 2048);
+ * const rejected = await q.list({ reason: 'SIGNATURE_INVALID', limit: 10 });
+ */
+export class Quarantine {
+  private nextId = 1;
+
+  constructor(
+    private readonly db: GatewayDb,
+    private readonly payloadPrefixBytes = 2048,
+  ) {}
+
+  /** Reads the next free id; call once after opening. */
+  async init(): Promise<void> {
+    const result = await this.db.reader.runAndReadAll('SELECT coalesce(max(id), 0) AS m FROM quarantine');
+    this.nextId = Number(result.getRowObjects()[0]?.m ?? 0) + 1;
+  }
+
+  /** Appends rows through `appender` (the caller owns the transaction); returns the ids assigned. */
+  appendRows(appender: DuckDBAppender, records: readonly QuarantineRecord[]): number[] {
+    const ids: number[] = [];
+    for (const r of records) {
+      const id = this.nextId++;
+      ids.push(id);
+      appender.appendUBigInt(BigInt(id));
+      appender.appendBigInt(BigInt(r.receivedAtMs));
+      appender.appendVarchar(r.reason);
+      if (r.field === undefined) appender.appendNull();
+      else appender.appendVarchar(r.field);
+      appender.appendVarchar(r.message.slice(0, 1000));
+      appender.appendVarchar(r.topic);
+      if (r.clientId === undefined) appender.appendNull();
+      else appender.appendVarchar(r.clientId);
+      if (r.deviceId === undefined) appender.appendNull();
+      else appender.appendVarchar(r.deviceId);
+      if (r.seq === undefined) appender.appendNull();
+      else appender.appendUBigInt(BigInt(r.seq));
+      appender.appendBlob(r.payload.subarray(0, this.payloadPrefixBytes));
+      appender.appendUInteger(r.payload.length);
+      appender.appendVarchar(createHash('sha256').update(r.payload).digest('hex'));
+      appender.endRow();
+    }
+    return ids;
+  }
+
+  /** Rolls the id counter back after a failed transaction. */
+  rewind(count: number): void {
+    this.nextId -= count;
+  }
+
+  /** Rejected messages matching `filter`, newest first. */
+  async list(filter: QuarantineFilter = {}): Promise<QuarantineEntry[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    const add = (clause: string, value: string | number) => {
+      params.push(String(value));
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (filter.reason !== undefined) add('reason = ?', filter.reason);
+    if (filter.deviceId !== undefined) add('device_id = ?', filter.deviceId);
+    if (filter.fromMs !== undefined) add('received_at_ms >= ?', filter.fromMs);
+    if (filter.toMs !== undefined) add('received_at_ms < ?', filter.toMs);
+    const limit = Math.max(1, Math.min(filter.limit ?? 100, 10_000));
+    const sql = `SELECT * FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
+    const result = await this.db.reader.runAndReadAll(sql, params);
+    return result.getRowObjects().map((row) => ({
+      id: Number(row.id),
+      receivedAtMs: Number(row.received_at_ms),
+      reason: String(row.reason) as ReasonCode,
+      field: row.field === null ? undefined : String(row.field),
+      message: String(row.message),
+      topic: String(row.topic),
+      clientId: row.client_id === null ? undefined : String(row.client_id),
+      deviceId: row.device_id === null ? undefined : String(row.device_id),
+      seq: row.seq === null ? undefined : Number(row.seq),
+      payloadPrefix: (row.payload_prefix as { bytes: Uint8Array }).bytes,
+      payloadSize: Number(row.payload_size),
+      payloadSha256: String(row.payload_sha256),
+    }));
+  }
+
+  /** Rejected messages per reason code. */
+  async countByReason(): Promise<Record<string, number>> {
+    const result = await this.db.reader.runAndReadAll(
+      'SELECT reason, count(*) AS n FROM quarantine GROUP BY reason',
+    );
+    const counts: Record<string, number> = {};
+    for (const row of result.getRowObjects()) counts[String(row.reason)] = Number(row.n);
+    return counts;
+  }
+}
