@@ -114,23 +114,25 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     private readonly options: InfluxStoreOptions,
     private readonly buffer: DiskBuffer,
   ) {
+    this.measurement = options.measurement ?? 'reading';
+    this.batchSize = options.batchSize ?? 5_000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.client = new InfluxDB({
       url: options.url,
       token: options.token,
       timeout: options.requestTimeoutMs ?? 10_000,
     });
     this.writeApi = this.client.getWriteApi(options.org, options.bucket, 's', {
-      batchSize: Number.MAX_SAFE_INTEGER,
+      // the client must never split or send on its own: one `flush` sends exactly one buffer batch
+      batchSize: this.batchSize + 1,
+      maxBatchBytes: Number.MAX_SAFE_INTEGER,
       flushInterval: 0,
       maxRetries: 0,
-      maxBufferLines: Number.MAX_SAFE_INTEGER,
+      maxBufferLines: this.batchSize + 1,
       // Our buffer owns retries: make `flush` reject instead of keeping lines in the client's memory.
       writeFailed: (error: Error) => Promise.reject(error),
     });
-    this.measurement = options.measurement ?? 'reading';
-    this.batchSize = options.batchSize ?? 5_000;
-    this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.bucketing = options.bucketing ?? DEFAULT_BUCKETING;
   }
 
