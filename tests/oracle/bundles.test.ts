@@ -59,7 +59,7 @@ describe('bundle store and server', () => {
       expect((await http.get({ kind: 'registration', poolId: 3, epoch: 0, batchIndex: 4 }))?.kind).toBe(
         'registration',
       );
-      const index = await (await fetch(`${server.url}/pool-3/index.json`)).json();
+      const index = (await (await fetch(`${server.url}/pool-3/index.json`)).json()) as { bundles: string[] };
       expect(index.bundles).toHaveLength(2);
       for (const path of [
         '../private/pool-3/epoch-2/batch-0.json',
