@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTimeSeriesStore,
-  InfluxTimeSeriesStore,
+  type InfluxTimeSeriesStore,
   TimeSeriesBufferFullError,
   TimeSeriesWriteError,
 } from '../../../gateway/timeseries/index.ts';
