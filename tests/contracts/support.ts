@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Abi,
+  type Address,
+  BaseError as ViemBaseError,
+  ContractFunctionRevertedError,
+  type Hex,
+  decodeEventLog,
+  stringToHex,
+  type TransactionReceipt,
+} from 'viem';
+import { expect } from 'vitest';
+import { buildContracts } from '../../contracts/build.ts';
+import { type ChainClients, createChainClients } from '../../contracts/chain.ts';
+import { deployArtifact, deployPoseidonT3 } from '../../contracts/deploy.ts';
+import { startAnvil } from '../support/anvil.ts';
+
+/** anvil's well-known test keys (mnemonic "test test ... junk"), accounts 0..7. */
+export const ANVIL_KEYS: readonly Hex[] = [
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+  '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
+  '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba',
+  '0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6f8d7b2d8fefb2c4f',
+  '0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdf4e8b3a9ff',
+];
+
+const projectRoot = join(import.meta.dirname, '..', '..');
+
+/** A running anvil with clients for its first eight accounts; `stop()` in afterAll. */
+export interface TestChain {
+  rpcUrl: string;
+  accounts: ChainClients[];
+  stop(): Promise<void>;
+}
+
+/** Builds the contracts (cached) and starts one anvil for a test file. */
+export async function startTestChain(): Promise<TestChain> {
+  await buildContracts({ log: () => {} });
+  const anvil = await startAnvil();
+  const accounts = ANVIL_KEYS.map((privateKey) =>
+    createChainClients({ rpcUrl: anvil.rpcUrl, chainId: 31337, privateKey }),
+  );
+  return { rpcUrl: anvil.rpcUrl, accounts, stop: () => anvil.stop() };
+}
+
+/** True when the circuits build has produced the Groth16 verifier and proving key of `instance`. */
+export function circuitBuilt(instance: string): boolean {
+  const dir = join(projectRoot, 'build', 'circuits', instance);
+  return ['Verifier.sol', 'circuit_final.zkey', 'circuit.wasm'].every((file) => existsSync(join(dir, file)));
+}
+
+/** The core contracts, deployed by accounts[0] (admin). */
+export interface CoreContracts {
+  poseidonT3: Address;
+  poolRegistry: Address;
+  attestationRegistry: Address;
+  stablecoin: Address;
+}
+
+/** Deploys Poseidon(2), the pool registry, the attestation registry and the test stablecoin. */
+export async function deployCore(admin: ChainClients): Promise<CoreContracts> {
+  const poseidonT3 = await deployPoseidonT3(admin);
+  const adminAddress = admin.account.address;
+  const poolRegistry = (await deployArtifact(admin, 'PoolRegistry', [adminAddress, poseidonT3])).address;
+  const attestationRegistry = (
+    await deployArtifact(admin, 'AttestationRegistry', [adminAddress, poolRegistry])
+  ).address;
+  const stablecoin = (await deployArtifact(admin, 'TestStablecoin', [adminAddress])).address;
+  return { poseidonT3, poolRegistry, attestationRegistry, stablecoin };
+}
+
+/** `createPool` arguments with defaults (CNY fen, 190 minor/kWh, 1 h epochs, 70 % to investors, depth 4). */
+export function poolParams(
+  overrides: Partial<{
+    operator: Address;
+    currencyCode: Hex;
+    currencyDecimals: number;
+    maxTariffMinorPerKwh: number;
+    epochLengthS: number;
+    genesisTs: bigint;
+    investorShareBps: number;
+    epochVerifier: Address;
+    registrationVerifier: Address;
+    treeDepth: number;
+  }> & { operator: Address; epochVerifier: Address; registrationVerifier: Address },
+) {
+  return {
+    currencyCode: stringToHex('CNY', { size: 3 }),
+    currencyDecimals: 2,
+    maxTariffMinorPerKwh: 190,
+    epochLengthS: 3600,
+    genesisTs: 1_767_225_600n,
+    investorShareBps: 7_000,
+    treeDepth: 4,
+    ...overrides,
+  };
+}
+
+/**
+ * Runs a contract write through `simulateContract` and asserts that it reverts with the custom error
+ * `errorName` and exactly the arguments `args` (decoded by viem from the contract's ABI).
+ */
+export async function expectRevert(
+  clients: ChainClients,
+  call: { address: Address; abi: Abi | readonly unknown[]; functionName: string; args?: readonly unknown[] },
+  errorName: string,
+  args?: readonly unknown[],
+): Promise<void> {
+  let caught: unknown;
+  try {
+    await clients.publicClient.simulateContract({
+      account: clients.account,
+      address: call.address,
+      abi: call.abi as Abi,
+      functionName: call.functionName,
+      args: (call.args ?? []) as never,
+    });
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `${call.functionName} should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
+  const reverted = (caught as ViemBaseError).walk((error) => error instanceof ContractFunctionRevertedError);
+  expect(reverted, `no decoded revert in: ${(caught as Error).message}`).toBeInstanceOf(
+    ContractFunctionRevertedError,
+  );
+  const data = (reverted as ContractFunctionRevertedError).data;
+  expect(data?.errorName).toBe(errorName);
+  if (args !== undefined) expect(data?.args ?? []).toEqual(args);
+}
+
+/** Asserts that a view call reverts with `errorName` and `args`. */
+export async function expectReadRevert(
+  clients: ChainClients,
+  call: { address: Address; abi: Abi | readonly unknown[]; functionName: string; args?: readonly unknown[] },
+  errorName: string,
+  args?: readonly unknown[],
+): Promise<void> {
+  let caught: unknown;
+  try {
+    await clients.publicClient.readContract({
+      address: call.address,
+      abi: call.abi as Abi,
+      functionName: call.functionName,
+      args: (call.args ?? []) as never,
+    });
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `${call.functionName} should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
+  const reverted = (caught as ViemBaseError).walk((error) => error instanceof ContractFunctionRevertedError);
+  expect(reverted, `no decoded revert in: ${(caught as Error).message}`).toBeInstanceOf(
+    ContractFunctionRevertedError,
+  );
+  const data = (reverted as ContractFunctionRevertedError).data;
+  expect(data?.errorName).toBe(errorName);
+  if (args !== undefined) expect(data?.args ?? []).toEqual(args);
+}
+
+/** Decodes the receipt's logs emitted by `address` with `abi` (events of other contracts are skipped). */
+export function eventsOf(receipt: TransactionReceipt, address: Address, abi: Abi | readonly unknown[]) {
+  return receipt.logs
+    .filter((log) => log.address.toLowerCase() === address.toLowerCase())
+    .map((log) => decodeEventLog({ abi: abi as Abi, data: log.data, topics: log.topics }));
+}
+
+/** Moves anvil's clock forward by `seconds` and mines a block. */
+export async function increaseTime(chain: TestChain, seconds: number | bigint): Promise<void> {
+  const client = chain.accounts[0]!.publicClient;
+  await client.request({ method: 'evm_increaseTime' as never, params: [Number(seconds)] as never });
+  await client.request({ method: 'evm_mine' as never, params: [] as never });
+}
+
+/** Sets the next block's timestamp and mines it. */
+export async function setNextTimestamp(chain: TestChain, timestampS: number | bigint): Promise<void> {
+  const client = chain.accounts[0]!.publicClient;
+  await client.request({
+    method: 'evm_setNextBlockTimestamp' as never,
+    params: [Number(timestampS)] as never,
+  });
+  await client.request({ method: 'evm_mine' as never, params: [] as never });
+}
+
+/** The latest block's timestamp. */
+export async function latestTimestamp(chain: TestChain): Promise<bigint> {
+  return (await chain.accounts[0]!.publicClient.getBlock()).timestamp;
+}
