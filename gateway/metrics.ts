@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   readonly late: Counter;
   readonly duplicates: Counter;
   readonly rejected: Counter<'reason'>;
+  readonly redeliveredRejects: Counter;
   readonly ledgerWriteSeconds: Histogram;
   readonly batchSize: Histogram;
   readonly verifySeconds: Histogram;
@@ -52,6 +53,11 @@ export function createGatewayMetrics(
     name: 'gateway_readings_rejected_total',
     help: 'Messages quarantined, by reason code',
     labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const redeliveredRejects = new Counter({
+    name: 'gateway_rejects_redelivered_total',
+    help: 'Broker redeliveries (DUP) of messages already quarantined: acknowledged, not stored twice',
     registers: [registry],
   });
   const ledgerWriteSeconds = new Histogram({
@@ -105,6 +111,7 @@ export function createGatewayMetrics(
     late,
     duplicates,
     rejected,
+    redeliveredRejects,
     ledgerWriteSeconds,
     batchSize,
     verifySeconds,

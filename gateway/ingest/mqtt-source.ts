@@ -6,6 +6,8 @@ export interface IncomingMessage {
   topic: string;
   payload: Buffer;
   receivedAtMs: number;
+  /** MQTT DUP flag: the broker is re-sending a message it may have delivered before (e.g. after a reconnect). */
+  dup: boolean;
   /** Sends the PUBACK (QoS 1). A no-op if the connection it came on is gone: the broker redelivers. */
   ack(): void;
 }
@@ -77,6 +79,7 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
       topic: packet.topic,
       payload,
       receivedAtMs: options.now(),
+      dup: packet.dup === true,
       ack: () => {
         if (qos !== 1 || messageId === undefined) return;
         if (generation !== connection || !client.connected) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
@@ -35,6 +36,8 @@ export interface PipelineCounts {
   late: number;
   duplicates: number;
   rejected: number;
+  /** Redeliveries (MQTT DUP) of messages already in quarantine: acknowledged, not stored twice. */
+  redeliveredRejects: number;
   batches: number;
 }
 
@@ -72,6 +75,7 @@ export class IngestPipeline {
     late: 0,
     duplicates: 0,
     rejected: 0,
+    redeliveredRejects: 0,
     batches: 0,
   };
 
@@ -178,6 +182,8 @@ export class IngestPipeline {
     const handOffs: AcceptedReading[] = [];
     const rejects: QuarantineRecord[] = [];
     let duplicates = 0;
+    let redeliveredRejects = 0;
+    const rejectedInBatch = new Set<string>();
     let sigIndex = 0;
     const nowMs = this.deps.now();
     for (const { message, pre } of prepared) {
@@ -206,6 +212,16 @@ export class IngestPipeline {
         } else duplicates++;
       }
       if (rejection !== undefined) {
+        const key = `${message.topic}\n${createHash('sha256').update(message.payload).digest('hex')}`;
+        if (
+          message.dup &&
+          (rejectedInBatch.has(key) || (await this.deps.quarantine.contains(message.topic, message.payload)))
+        ) {
+          // A redelivery (DUP) of a message quarantined before its PUBACK reached the broker.
+          redeliveredRejects++;
+          continue;
+        }
+        rejectedInBatch.add(key);
         rejects.push({
           receivedAtMs: message.receivedAtMs,
           reason: rejection.reason,
@@ -255,11 +271,13 @@ export class IngestPipeline {
     this.counts.accepted += rows.length;
     this.counts.late += late;
     this.counts.duplicates += duplicates;
+    this.counts.redeliveredRejects += redeliveredRejects;
     this.counts.rejected += rejects.length;
     metrics.batchSize.observe(prepared.length);
     for (const row of rows) metrics.accepted.inc({ pool: String(row.poolId) });
     if (late > 0) metrics.late.inc(late);
     if (duplicates > 0) metrics.duplicates.inc(duplicates);
+    if (redeliveredRejects > 0) metrics.redeliveredRejects.inc(redeliveredRejects);
     for (const r of rejects) metrics.rejected.inc({ reason: r.reason });
     if (rejects.length > 0) {
       this.deps.logger.debug('messages quarantined', { count: rejects.length, first: rejects[0]?.reason });

@@ -93,6 +93,16 @@ export class Quarantine {
     return ids;
   }
 
+  /** Whether a message with this topic and payload hash is already quarantined. */
+  async contains(topic: string, payload: Uint8Array): Promise<boolean> {
+    const sha = createHash('sha256').update(payload).digest('hex');
+    const result = await this.db.reader.runAndReadAll(
+      'SELECT 1 FROM quarantine WHERE payload_sha256 = $1 AND topic = $2 LIMIT 1',
+      [sha, topic],
+    );
+    return result.getRowObjects().length > 0;
+  }
+
   /** Rolls the id counter back after a failed transaction. */
   rewind(count: number): void {
     this.nextId -= count;
