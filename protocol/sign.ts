@@ -1,9 +1,10 @@
 /** Signing and verifying readings (SPEC section 2, "Keys and signatures"). */
-import { signMessage, verifyMessageReference } from './crypto/eddsa.ts';
+import { signMessage } from './crypto/eddsa.ts';
+import { kernelVerifyReading } from './crypto/wasm/kernel.ts';
 import { parseDecimal } from './crypto/field.ts';
 import { mulBase } from './crypto/scalar-mult.ts';
 import { poseidonHash } from './crypto/poseidon.ts';
-import { encodeReading, encodeValidReading } from './encoding.ts';
+import { encodeValidReading } from './encoding.ts';
 import { privateKeyBytes, publicKeyToPoint } from './keys.ts';
 import type { PublicKey, Reading, Signature, SignedReading } from './types.ts';
 import { validateReading, validateUnsignedReading } from './validate.ts';
@@ -38,11 +39,18 @@ function stripSig(reading: Reading): Reading {
  */
 export function verifyReading(reading: SignedReading, publicKey: PublicKey): boolean {
   try {
+    // validateReading checks R8 on the curve and S < l; publicKeyToPoint checks A on the curve.
     const r = validateReading(reading);
     const A = publicKeyToPoint(publicKey);
-    const m = poseidonHash(encodeReading(r));
-    const sig = { R8x: parseDecimal(r.sig.R8x)!, R8y: parseDecimal(r.sig.R8y)!, S: parseDecimal(r.sig.S)! };
-    return verifyMessageReference(m, sig, A);
+    const sig = r.sig;
+    return kernelVerifyReading(
+      encodeValidReading(r),
+      parseDecimal(sig.R8x)!,
+      parseDecimal(sig.R8y)!,
+      A.x,
+      A.y,
+      parseDecimal(sig.S)!,
+    );
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@
  */
 import { FIELD_MODULUS as P, mod } from './field.ts';
 import { MAX_POSEIDON_INPUTS, poseidonConstants, ROUNDS_FULL } from './poseidon-constants.ts';
+import { kernelPoseidon } from './wasm/kernel.ts';
 
 function pow5(a: bigint): bigint {
   const a2 = (a * a) % P;
@@ -24,11 +25,31 @@ function mix(state: bigint[], matrix: readonly (readonly bigint[])[], t: number)
 
 /**
  * Poseidon hash of 1..16 field elements (inputs are reduced mod p), as circomlibjs `poseidon(inputs)`.
+ * Up to 6 inputs run in the WebAssembly kernel; wider inputs use {@link poseidonHashReference}.
  *
  * @example
  * poseidonHash([1n, 2n]); // 7853200120776062878684798364095072458815029376092732009249414926327459813530n
  */
 export function poseidonHash(inputs: readonly bigint[]): bigint {
+  const n = inputs.length;
+  if (n >= 1 && n <= 6) {
+    let canonical = true;
+    for (let i = 0; i < n; i++) {
+      const v = inputs[i]!;
+      if (v < 0n || v >= P) {
+        canonical = false;
+        break;
+      }
+    }
+    return kernelPoseidon(canonical ? inputs : inputs.map(mod));
+  }
+  return poseidonHashReference(inputs);
+}
+
+/**
+ * The same hash on native bigint (any width 1..16): the reference the kernel is checked against.
+ */
+export function poseidonHashReference(inputs: readonly bigint[]): bigint {
   const n = inputs.length;
   if (n < 1 || n > MAX_POSEIDON_INPUTS) {
     throw new RangeError(`Poseidon takes 1..${MAX_POSEIDON_INPUTS} inputs, got ${n}`);
