@@ -54,6 +54,8 @@ const touTariffSchema = z.strictObject({
 const evSchema = z.strictObject({
   /** Number of charging stations (sites). */
   stations: int().nonnegative().default(0),
+  /** Total piles; default `stations * pilesPerStation` (the last station may be partial). */
+  piles: int().nonnegative().optional(),
   /** Piles per station. */
   pilesPerStation: int().min(1).max(64).default(4),
   /** Rated power of a station's piles, drawn per station with these weights. */
@@ -211,7 +213,7 @@ export function parseFleetConfig(input: unknown): FleetConfig {
   for (const pool of config.pools) {
     const tariff = pool.ev.tariff;
     const maxEv = Math.max(...Object.values(tariff.electricityMinorPerKwh)) + tariff.serviceFeeMinorPerKwh;
-    if (pool.ev.stations > 0 && maxEv > pool.maxTariffMinorPerKwh) {
+    if ((pool.ev.piles ?? pool.ev.stations) > 0 && maxEv > pool.maxTariffMinorPerKwh) {
       throw new SimulatorConfigError(`pool ${pool.poolId}: EV tariff reaches ${maxEv} minor/kWh`, {
         details: `above the pool's maxTariffMinorPerKwh ${pool.maxTariffMinorPerKwh}`,
         hint: 'raise maxTariffMinorPerKwh or lower the tariff',

@@ -48,30 +48,31 @@ function buildEvPiles(pool: PoolConfig, rng: Rng): DeviceSpec[] {
   const totalShare = ev.powerMix.reduce((sum, entry) => sum + entry.share, 0);
   const tariff: TouTariff = { ...ev.tariff, utcOffsetH: UTC_OFFSET_H };
   const piles: DeviceSpec[] = [];
-  for (let station = 1; station <= ev.stations; station++) {
-    const draw = rng.next() * totalShare;
-    let cumulative = 0;
-    const entry =
-      ev.powerMix.find((candidate) => {
-        cumulative += candidate.share;
-        return draw < cumulative;
-      }) ?? ev.powerMix.at(-1)!;
-    const siteId = `st-${pool.poolId}-${String(station).padStart(4, '0')}`;
-    for (let pile = 1; pile <= ev.pilesPerStation; pile++) {
-      const index = (station - 1) * ev.pilesPerStation + pile;
-      piles.push({
-        deviceId: `ev-${pool.poolId}-${String(index).padStart(5, '0')}`,
-        poolId: pool.poolId,
-        kind: 'ev',
-        siteId,
-        ratedPowerW: entry.ratedPowerW,
-        maxTariffMinorPerKwh: pool.maxTariffMinorPerKwh,
-        ev: {
-          sessionsPerDay: entry.ratedPowerW > 22_000 ? ev.sessionsPerDayDc : ev.sessionsPerDayAc,
-          tariff,
-        },
-      });
+  const totalPiles = ev.piles ?? ev.stations * ev.pilesPerStation;
+  let entry = ev.powerMix[0]!;
+  for (let index = 1; index <= totalPiles; index++) {
+    const station = Math.floor((index - 1) / ev.pilesPerStation) + 1;
+    if ((index - 1) % ev.pilesPerStation === 0) {
+      const draw = rng.next() * totalShare;
+      let cumulative = 0;
+      entry =
+        ev.powerMix.find((candidate) => {
+          cumulative += candidate.share;
+          return draw < cumulative;
+        }) ?? ev.powerMix.at(-1)!;
     }
+    piles.push({
+      deviceId: `ev-${pool.poolId}-${String(index).padStart(5, '0')}`,
+      poolId: pool.poolId,
+      kind: 'ev',
+      siteId: `st-${pool.poolId}-${String(station).padStart(4, '0')}`,
+      ratedPowerW: entry.ratedPowerW,
+      maxTariffMinorPerKwh: pool.maxTariffMinorPerKwh,
+      ev: {
+        sessionsPerDay: entry.ratedPowerW > 22_000 ? ev.sessionsPerDayDc : ev.sessionsPerDayAc,
+        tariff,
+      },
+    });
   }
   return piles;
 }
