@@ -1,0 +1,145 @@
+import type { Address, PublicClient } from 'viem';
+import { attestationRegistryAbi, poolRegistryAbi } from '../contracts/abis.ts';
+
+/** Addresses the oracle talks to (from `deployments/<chainId>.json`). */
+export interface OracleContracts {
+  poolRegistry: Address;
+  attestationRegistry: Address;
+}
+
+/** A pool as the on-chain registry holds it. */
+export interface ChainPool {
+  poolId: number;
+  maxTariffMinorPerKwh: number;
+  epochLengthS: number;
+  genesisTs: number;
+  treeDepth: number;
+  registeredCount: number;
+  activeCount: number;
+  investorShareBps: number;
+  currencyDecimals: number;
+  epochVerifier: Address;
+  registrationVerifier: Address;
+  emptyRoot: bigint;
+}
+
+/** A device registration event, in slot order. */
+export interface ChainDevice {
+  poolId: number;
+  slot: number;
+  keyHash: bigint;
+  Ax: bigint;
+  Ay: bigint;
+  ratedPowerW: number;
+  kind: number;
+  chain: bigint;
+}
+
+/** The attestation state of a pool. */
+export interface AttestationState {
+  stateRoot: bigint;
+  attestedCount: number;
+  lastFinalisedEpoch: number;
+  openEpoch: number;
+  openBatchCount: number;
+}
+
+/**
+ * Reads a pool from the registry.
+ *
+ * @example
+ * const pool = await readPool(publicClient, contracts, 1);
+ */
+export async function readPool(
+  client: PublicClient,
+  contracts: OracleContracts,
+  poolId: number,
+): Promise<ChainPool> {
+  const pool = await client.readContract({
+    address: contracts.poolRegistry,
+    abi: poolRegistryAbi,
+    functionName: 'getPool',
+    args: [poolId],
+  });
+  return {
+    poolId,
+    maxTariffMinorPerKwh: Number(pool.maxTariffMinorPerKwh),
+    epochLengthS: Number(pool.epochLengthS),
+    genesisTs: Number(pool.genesisTs),
+    treeDepth: Number(pool.treeDepth),
+    registeredCount: Number(pool.registeredCount),
+    activeCount: Number(pool.activeCount),
+    investorShareBps: Number(pool.investorShareBps),
+    currencyDecimals: Number(pool.currencyDecimals),
+    epochVerifier: pool.epochVerifier,
+    registrationVerifier: pool.registrationVerifier,
+    emptyRoot: pool.emptyRoot,
+  };
+}
+
+/** The number of pools created so far (pool ids are 1..count). */
+export async function readPoolCount(client: PublicClient, contracts: OracleContracts): Promise<number> {
+  return Number(
+    await client.readContract({
+      address: contracts.poolRegistry,
+      abi: poolRegistryAbi,
+      functionName: 'poolCount',
+    }),
+  );
+}
+
+/**
+ * Every device registered in `poolId`, in slot order, from the registry's `DeviceRegistered` events.
+ *
+ * @example
+ * const devices = await readDevices(publicClient, contracts, 1, deployment.deployedAtBlock);
+ */
+export async function readDevices(
+  client: PublicClient,
+  contracts: OracleContracts,
+  poolId: number,
+  fromBlock: bigint = 0n,
+): Promise<ChainDevice[]> {
+  const logs = await client.getContractEvents({
+    address: contracts.poolRegistry,
+    abi: poolRegistryAbi,
+    eventName: 'DeviceRegistered',
+    args: { poolId },
+    fromBlock,
+    toBlock: 'latest',
+  });
+  return logs
+    .map((log) => ({
+      poolId,
+      slot: Number(log.args.slot),
+      keyHash: log.args.keyHash!,
+      Ax: log.args.ax!,
+      Ay: log.args.ay!,
+      ratedPowerW: Number(log.args.ratedPowerW),
+      kind: Number(log.args.kind),
+      chain: log.args.chain!,
+    }))
+    .sort((a, b) => a.slot - b.slot);
+}
+
+/** Reads the attestation registry's state of a pool (root, attested count, epochs). */
+export async function readAttestationState(
+  client: PublicClient,
+  contracts: OracleContracts,
+  poolId: number,
+): Promise<AttestationState> {
+  const common = { address: contracts.attestationRegistry, abi: attestationRegistryAbi } as const;
+  const [stateRoot, attestedCount, lastFinalisedEpoch, open] = await Promise.all([
+    client.readContract({ ...common, functionName: 'stateRootOf', args: [poolId] }),
+    client.readContract({ ...common, functionName: 'attestedCountOf', args: [poolId] }),
+    client.readContract({ ...common, functionName: 'lastFinalisedEpochOf', args: [poolId] }),
+    client.readContract({ ...common, functionName: 'openEpochOf', args: [poolId] }),
+  ]);
+  return {
+    stateRoot,
+    attestedCount: Number(attestedCount),
+    lastFinalisedEpoch: Number(lastFinalisedEpoch),
+    openEpoch: Number(open.epoch),
+    openBatchCount: Number(open.batchCount),
+  };
+}
