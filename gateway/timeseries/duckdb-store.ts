@@ -23,8 +23,9 @@ const COLUMNS = `pool_id UINTEGER NOT NULL, device_id VARCHAR NOT NULL, site_id 
  * Embedded time-series store on one DuckDB file. Every accepted reading is kept as one row
  * (idempotent on device and sequence, so a replayed hand-off never double-counts) and aggregates are
  * computed at query time with integer bucketing and exact sums (BIGINT deltas summed into HUGEINT:
- * no floating point anywhere). `write` appends a batch through the DuckDB appender into a staging
- * table and moves it in one transaction; when it resolves the batch is durable, so nothing is buffered.
+ * no floating point anywhere). `write` appends a batch through the DuckDB appender (all or nothing;
+ * a batch repeating stored readings goes through a staging table and `INSERT OR IGNORE`); when it
+ * resolves the batch is durable, so nothing is buffered.
  */
 export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   private queue: Promise<unknown> = Promise.resolve();
@@ -65,34 +66,27 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
     this.assertOpen('write');
     for (const reading of readings) assertAcceptedReading(reading);
     if (readings.length === 0) return;
+    // A batch may itself repeat a reading: keep the first of each (device, seq).
+    const seen = new Set<string>();
+    const unique = readings.filter((r) => {
+      const key = `${r.deviceId}\n${r.seq}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     await this.serialised(async () => {
-      const appender = await this.writer.createAppender('ts_staging');
+      // Fast path: the appender straight into the table; its flush is all-or-nothing, so a batch
+      // holding an already stored reading (a replayed hand-off) fails whole and takes the slow path.
       try {
-        for (const r of readings) {
-          appender.appendUInteger(r.poolId);
-          appender.appendVarchar(r.deviceId);
-          appender.appendVarchar(r.siteId);
-          appender.appendVarchar(r.kind);
-          appender.appendUInteger(r.seq);
-          appender.appendBigInt(BigInt(r.ts));
-          appender.appendBigInt(r.energyWh);
-          appender.appendBigInt(r.revenueMinor);
-          appender.appendBigInt(r.energyDeltaWh);
-          appender.appendBigInt(r.revenueDeltaMinor);
-          appender.appendBoolean(r.newSession);
-          appender.endRow();
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
+        await this.append('ts_readings', unique);
+        return;
+      } catch (error) {
+        if (!/duplicate key|constraint/i.test(String(error))) throw error;
       }
+      await this.append('ts_staging', unique);
       await this.writer.run('BEGIN TRANSACTION');
       try {
-        // A batch may itself repeat a reading: keep the first of each (device, seq).
-        await this.writer.run(
-          `INSERT OR IGNORE INTO ts_readings SELECT * FROM ts_staging
-           QUALIFY row_number() OVER (PARTITION BY device_id, seq) = 1`,
-        );
+        await this.writer.run('INSERT OR IGNORE INTO ts_readings SELECT * FROM ts_staging');
         await this.writer.run('DELETE FROM ts_staging');
         await this.writer.run('COMMIT');
       } catch (error) {
@@ -101,6 +95,33 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
         throw error;
       }
     });
+  }
+
+  private async append(table: string, readings: readonly AcceptedReading[]): Promise<void> {
+    const appender = await this.writer.createAppender(table);
+    try {
+      for (const r of readings) {
+        appender.appendUInteger(r.poolId);
+        appender.appendVarchar(r.deviceId);
+        appender.appendVarchar(r.siteId);
+        appender.appendVarchar(r.kind);
+        appender.appendUInteger(r.seq);
+        appender.appendBigInt(BigInt(r.ts));
+        appender.appendBigInt(r.energyWh);
+        appender.appendBigInt(r.revenueMinor);
+        appender.appendBigInt(r.energyDeltaWh);
+        appender.appendBigInt(r.revenueDeltaMinor);
+        appender.appendBoolean(r.newSession);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      try {
+        appender.closeSync();
+      } catch {
+        // closing repeats a failed flush's error; the flush already threw it
+      }
+    }
   }
 
   /** Aggregates per bucket of `q.interval` over readings with `fromTs <= ts < toTs`; only buckets with readings are returned. */

@@ -126,6 +126,19 @@ describe('DuckDB time-series store', () => {
     await store.close();
     const reopened = await open(path);
     await reopened.write([base]);
+    // a batch mixing a stored reading and a new one keeps the new one and ignores the other
+    await reopened.write([
+      base,
+      {
+        ...base,
+        seq: 4,
+        ts: base.ts + 120,
+        energyWh: 5_600n,
+        energyDeltaWh: 100n,
+        revenueDeltaMinor: 0n,
+        newSession: false,
+      },
+    ]);
     const [row] = await reopened.query({
       poolId: 1,
       level: 'device',
@@ -133,7 +146,7 @@ describe('DuckDB time-series store', () => {
       interval: '1h',
       ...ALL_TIME,
     });
-    expect(row).toMatchObject({ energyWh: 1_500n, revenueMinor: 1_600n, sessions: 2, reportingDevices: 1 });
+    expect(row).toMatchObject({ energyWh: 1_600n, revenueMinor: 1_600n, sessions: 2, reportingDevices: 1 });
     await reopened.close();
   });
 
