@@ -114,6 +114,38 @@ describe('InfluxDB line-protocol adapter against a real VictoriaMetrics', () => 
     await again.close();
   });
 
+  it('answers queries from an embedded DuckDB file written alongside (query: duckdb)', async () => {
+    const readings = byTime(
+      randomReadings({ seed: 23, devices: 8, sites: 2, readingsPerDevice: 20, startTs: 1_768_000_000 }),
+    );
+    const store = await createTimeSeriesStore({
+      kind: 'influx',
+      url: vm.url,
+      token: 'test-token',
+      org: 'rwa',
+      bucket: 'iot',
+      bufferDir: join(dir, 'buffer-tee'),
+      registeredDevices: fleetRegistered,
+      query: { kind: 'duckdb', path: join(dir, 'tee.duckdb') },
+    });
+    await store.write(readings);
+    await store.flush();
+    expect(store.bufferedPoints()).toBe(0);
+    await forceFlush(vm.url);
+    const q: AggregateQuery = {
+      poolId: 2,
+      level: 'device',
+      interval: '15m',
+      fromTs: 1_768_000_000,
+      toTs: 1_769_000_000,
+    };
+    const expected = referenceAggregate(readings, q, 900, fleetRegistered);
+    expect(await store.query(q)).toEqual(expected);
+    const mirrored = await exportSamples(vm.url, 'reading_seq');
+    for (const r of readings) expect(mirrored.get(`${r.deviceId}/${r.ts}`)).toEqual([r.seq]);
+    await store.close();
+  });
+
   it('fails flush with TimeSeriesWriteError and then TimeSeriesBufferFullError when the server is unreachable', async () => {
     const deadUrl = `http://127.0.0.1:${await freePort()}`;
     const bufferDir = join(dir, 'buffer-full');
