@@ -82,8 +82,8 @@ export async function generateDevPtau(options: GenerateDevPtauOptions): Promise<
     options.onProgress?.({ section, donePoints, totalPoints, elapsedMs: performance.now() - startedMs });
   };
 
-  const temporaryPath = `${options.outputPath}.tmp`;
-  const uncompressedPath = `${options.outputPath}.hash.tmp`;
+  const temporaryPath = `${options.outputPath}.${process.pid}.tmp`;
+  const uncompressedPath = `${options.outputPath}.${process.pid}.hash.tmp`;
   const threads = options.threads ?? 2;
   const pointsOf = (group: GroupName): number =>
     [...phase1, ...lagrange]
