@@ -49,7 +49,7 @@ async function createPool(
   const [event] = eventsOf(receipt, core.poolRegistry, poolRegistryAbi).filter(
     (e) => e.eventName === 'PoolCreated',
   );
-  return { params, poolId: (event!.args as { poolId: number }).poolId, receipt };
+  return { params, poolId: event!.args.poolId as number, receipt };
 }
 
 const registry = () => ({ address: core.poolRegistry, abi: poolRegistryAbi });

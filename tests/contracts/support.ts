@@ -4,12 +4,16 @@ import {
   type Abi,
   type Address,
   BaseError as ViemBaseError,
+  bytesToHex,
   ContractFunctionRevertedError,
   type Hex,
+  decodeErrorResult,
   decodeEventLog,
+  encodeDeployData,
   stringToHex,
   type TransactionReceipt,
 } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
 import { expect } from 'vitest';
 import { buildContracts } from '../../contracts/build.ts';
 import { type ChainClients, createChainClients } from '../../contracts/chain.ts';
@@ -17,16 +21,12 @@ import { deployArtifact, deployPoseidonT3 } from '../../contracts/deploy.ts';
 import { startAnvil } from '../support/anvil.ts';
 
 /** anvil's well-known test keys (mnemonic "test test ... junk"), accounts 0..7. */
-export const ANVIL_KEYS: readonly Hex[] = [
-  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
-  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
-  '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
-  '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba',
-  '0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6f8d7b2d8fefb2c4f',
-  '0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdf4e8b3a9ff',
-];
+export const ANVIL_KEYS: readonly Hex[] = Array.from({ length: 8 }, (_, addressIndex) => {
+  const account = mnemonicToAccount('test test test test test test test test test test test junk', {
+    addressIndex,
+  });
+  return bytesToHex(account.getHdKey().privateKey!);
+});
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 
@@ -161,10 +161,17 @@ export async function expectReadRevert(
 }
 
 /** Decodes the receipt's logs emitted by `address` with `abi` (events of other contracts are skipped). */
-export function eventsOf(receipt: TransactionReceipt, address: Address, abi: Abi | readonly unknown[]) {
+export function eventsOf(
+  receipt: TransactionReceipt,
+  address: Address,
+  abi: Abi | readonly unknown[],
+): Array<{ eventName: string; args: Record<string, unknown> }> {
   return receipt.logs
     .filter((log) => log.address.toLowerCase() === address.toLowerCase())
-    .map((log) => decodeEventLog({ abi: abi as Abi, data: log.data, topics: log.topics }));
+    .map((log) => {
+      const decoded = decodeEventLog({ abi: abi as Abi, data: log.data, topics: log.topics });
+      return { eventName: decoded.eventName ?? '', args: (decoded.args ?? {}) as Record<string, unknown> };
+    });
 }
 
 /** Moves anvil's clock forward by `seconds` and mines a block. */
@@ -187,4 +194,35 @@ export async function setNextTimestamp(chain: TestChain, timestampS: number | bi
 /** The latest block's timestamp. */
 export async function latestTimestamp(chain: TestChain): Promise<bigint> {
   return (await chain.accounts[0]!.publicClient.getBlock()).timestamp;
+}
+
+/** Asserts that deploying `contractName` with `args` reverts in the constructor with `errorName` and `args`. */
+export async function expectDeployRevert(
+  clients: ChainClients,
+  deploy: { abi: Abi | readonly unknown[]; bytecode: Hex; args: readonly unknown[] },
+  errorName: string,
+  errorArgs: readonly unknown[],
+): Promise<void> {
+  const data = encodeDeployData({
+    abi: deploy.abi as Abi,
+    bytecode: deploy.bytecode,
+    args: deploy.args as never,
+  });
+  let caught: unknown;
+  try {
+    await clients.publicClient.call({ account: clients.account, data });
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `deployment should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
+  const withData = (caught as ViemBaseError).walk(
+    (error) =>
+      typeof (error as { data?: unknown }).data === 'string' &&
+      String((error as { data: string }).data).startsWith('0x'),
+  ) as { data: Hex } | null;
+  const revertData = withData?.data;
+  expect(revertData, `no revert data in: ${(caught as Error).message}`).toBeDefined();
+  const decoded = decodeErrorResult({ abi: deploy.abi as Abi, data: revertData as Hex });
+  expect(decoded.errorName).toBe(errorName);
+  expect(decoded.args ?? []).toEqual(errorArgs);
 }

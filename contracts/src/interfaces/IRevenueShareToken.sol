@@ -40,6 +40,8 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   /// @notice Part or all of an epoch's shortfall was paid.
   event ShortfallPaid(uint64 indexed epoch, uint256 paidUnits, uint256 remainingShortfallUnits);
 
+  /// @notice The pool id is not a created pool (raised by the pool registry at deployment).
+  error PoolNotFound(uint32 poolId);
   /// @notice The receiver is not on the allowlist of verified holders.
   error ReceiverNotVerified(address account);
   /// @notice The sender is not on the allowlist of verified holders.
