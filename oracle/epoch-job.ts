@@ -23,7 +23,7 @@ import {
 } from './errors.ts';
 import { changedLeaves, loadPoolState } from './pool-state-store.ts';
 import type { ProverPool } from './prover-pool.ts';
-import { buildRegistrationBatch } from './registration-inputs.ts';
+import { buildRegistrationBatch } from '../circuits/ts/registration-inputs.ts';
 import type { ReadingSource } from './sources.ts';
 import type { BatchKey, StageStore } from './stage-store.ts';
 import type { ContractCall, SentTx, TxSender } from './tx-sender.ts';
