@@ -38,16 +38,19 @@ function sameHex(a: string, b: string): boolean {
  * the registry: a device connects with client id = username = deviceId and its MQTT password
  * (checked against the registered sha256), and may publish only to its own topic
  * `fleet/{poolId}/{deviceId}/reading`. A deactivated device cannot connect. Service accounts
- * (gateways) connect with their own credentials.
+ * (gateways) connect with their own credentials. Pass the registry, or a function returning it once
+ * the gateway has opened it (devices are refused until then; service accounts are not).
  *
  * @example
  * const auth = createBrokerAuth(registry, { services: [{ username: 'gateway', passwordSha256: sha256Hex('secret') }] });
  * const broker = await startEmbeddedBroker(auth);
  */
 export function createBrokerAuth(
-  registry: Registry,
+  registrySource: Registry | (() => Registry | undefined),
   options: BrokerAuthOptions,
 ): { authenticate: AuthenticateFn; authorizePublish: AuthorizePublishFn } {
+  // A function lets the broker start before the gateway that owns the registry.
+  const registryOf = typeof registrySource === 'function' ? registrySource : () => registrySource;
   const services = new Map(options.services.map((s) => [s.username, s.passwordSha256]));
   const relays = new Map((options.relays ?? []).map((s) => [s.username, s.passwordSha256]));
   const authenticate: AuthenticateFn = (clientId, username, password) => {
@@ -55,7 +58,7 @@ export function createBrokerAuth(
     const given = sha256Hex(password);
     const service = services.get(username) ?? relays.get(username);
     if (service !== undefined) return sameHex(given, service);
-    const device = registry.getDevice(username);
+    const device = registryOf()?.getDevice(username);
     if (device === undefined || !device.active) return false;
     // SPEC section 3: client id = username = deviceId.
     if (clientId !== username) return false;
@@ -66,10 +69,10 @@ export function createBrokerAuth(
     if (relays.has(username)) {
       const parts = topic.split('/');
       if (parts.length !== 4 || parts[0] !== 'fleet' || parts[3] !== 'reading') return false;
-      const device = registry.getDevice(parts[2] as string);
+      const device = registryOf()?.getDevice(parts[2] as string);
       return device !== undefined && topic === topicFor(device.poolId, device.deviceId);
     }
-    const device = registry.getDevice(username);
+    const device = registryOf()?.getDevice(username);
     if (device === undefined) return false;
     return topic === topicFor(device.poolId, device.deviceId);
   };

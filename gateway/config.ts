@@ -41,9 +41,16 @@ export const gatewayConfigSchema = z
         maxClockSkewS: positiveInt.default(300),
         /** Physical plausibility margin in permille: 1000 = exactly rated power x elapsed time (what the circuit checks). */
         energyMarginPermille: z.number().int().min(1000).max(10_000).default(1000),
+        /**
+         * A genuine reading received after one with a higher sequence: `reject` (default, SPEC section 4:
+         * SEQUENCE_REPLAY; its energy and revenue are inside the later reading's delta and its payload is
+         * kept whole in quarantine) or `accept-late` (stored in the ledger as a late reading with zero deltas
+         * when it fits between its accepted neighbours).
+         */
+        outOfOrder: z.enum(['reject', 'accept-late']).default('reject'),
       })
       .strict()
-      .default({ maxClockSkewS: 300, energyMarginPermille: 1000 }),
+      .default({ maxClockSkewS: 300, energyMarginPermille: 1000, outOfOrder: 'reject' }),
     batch: z
       .object({
         /** A batch is closed when it holds this many messages... */
@@ -110,6 +117,7 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['GATEWAY_ENERGY_MARGIN_PERMILLE', ['validation', 'energyMarginPermille'], 'int'],
   ['GATEWAY_BATCH_MAX_SIZE', ['batch', 'maxSize'], 'int'],
   ['GATEWAY_BATCH_MAX_DELAY_MS', ['batch', 'maxDelayMs'], 'int'],
+  ['GATEWAY_OUT_OF_ORDER', ['validation', 'outOfOrder'], 'string'],
   ['GATEWAY_VERIFY_THREADS', ['verify', 'threads'], 'int'],
   ['GATEWAY_LOG_LEVEL', ['logLevel'], 'string'],
 ];

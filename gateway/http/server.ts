@@ -39,7 +39,7 @@ function intParam(params: URLSearchParams, name: string, fallback?: number): num
 
 /**
  * Routes of the HTTP API (JSON; bigints as decimal strings): `/health`, `/fleet`, `/aggregates`,
- * `/devices/:id/readings`, `/quarantine`, `/metrics` (Prometheus text format).
+ * `/devices/:id/readings`, `/quarantine`, `/ledger/stats`, `/metrics` (Prometheus text format).
  */
 export async function handleRequest(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
@@ -56,6 +56,12 @@ export async function handleRequest(deps: ApiDeps, req: IncomingMessage, res: Se
     res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
     res.end(text);
     return;
+  }
+  if (path === '/ledger/stats') {
+    return sendJson(res, 200, {
+      readings: await deps.ledger.count(),
+      quarantineByReason: await deps.quarantine.countByReason(),
+    });
   }
   if (path === '/fleet') {
     const nowMs = deps.now();
@@ -139,7 +145,7 @@ export async function handleRequest(deps: ApiDeps, req: IncomingMessage, res: Se
   }
   throw new ApiRequestError(`no route ${path}`, {
     status: 404,
-    hint: 'routes: /health /fleet /aggregates /devices/:id/readings /quarantine /metrics',
+    hint: 'routes: /health /fleet /aggregates /devices/:id/readings /quarantine /ledger/stats /metrics',
   });
 }
 

@@ -185,7 +185,6 @@ export class IngestPipeline {
     let redeliveredRejects = 0;
     const rejectedInBatch = new Set<string>();
     let sigIndex = 0;
-    const nowMs = this.deps.now();
     for (const { message, pre } of prepared) {
       let rejection: Rejection | undefined;
       if (!pre.ok) rejection = pre;
@@ -199,12 +198,7 @@ export class IngestPipeline {
           seq: pre.reading.seq,
         };
       } else {
-        const verdict = await evaluator.evaluate(
-          pre,
-          message.payload.toString('utf8'),
-          message.receivedAtMs,
-          nowMs,
-        );
+        const verdict = await evaluator.evaluate(pre, message.payload.toString('utf8'), message.receivedAtMs);
         if (!('kind' in verdict)) rejection = verdict;
         else if (verdict.kind === 'accept') {
           rows.push(verdict.row);

@@ -27,6 +27,8 @@ export interface EvaluatorOptions {
   maxClockSkewS: number;
   /** 1000 = energy delta may reach exactly rated power x elapsed time. */
   energyMarginPermille: number;
+  /** What to do with a genuine reading below the device's head: see the class comment. */
+  outOfOrder: 'reject' | 'accept-late';
 }
 
 const sameSig = (a: Signature, b: Signature) => a.S === b.S && a.R8x === b.R8x && a.R8y === b.R8y;
@@ -47,7 +49,9 @@ interface Point {
  * {@link discard} drops them if the write failed.
  *
  * Out-of-order policy: a reading whose sequence is below the device's head and that is not in the
- * ledger is a *late* reading. It is accepted (it is genuine evidence and must not be lost) when it
+ * ledger is a *late* reading. With `outOfOrder: 'reject'` (the default, SPEC section 4 wording) it is
+ * SEQUENCE_REPLAY: nothing is lost, because the later reading's registers include its energy and
+ * revenue, and its payload is kept whole in quarantine. With `'accept-late'` it is accepted (it is genuine evidence and must not be lost) when it
  * fits between its accepted neighbours (timestamps strictly between, registers between, both
  * intervals physically and price plausible), stored with `inOrder = false` and zero deltas, and
  * not handed to the time-series store: its energy and revenue are already inside the delta of the
@@ -102,8 +106,8 @@ export class Evaluator {
     this.stagedRows.clear();
   }
 
-  /** Evaluates one signature-valid reading received at `receivedAtMs` (gateway clock `nowMs`). */
-  async evaluate(item: Prevalidated, payload: string, receivedAtMs: number, nowMs: number): Promise<Verdict> {
+  /** Evaluates one signature-valid reading received at `receivedAtMs` (gateway clock, ms); skew is measured from it. */
+  async evaluate(item: Prevalidated, payload: string, receivedAtMs: number): Promise<Verdict> {
     const { reading, device } = item;
     const at = { deviceId: reading.deviceId, seq: reading.seq };
     const head = this.staged.get(reading.deviceId) ?? this.heads.get(reading.deviceId);
@@ -121,7 +125,7 @@ export class Evaluator {
       }
     }
 
-    const skewS = Math.abs(reading.ts - Math.floor(nowMs / 1000));
+    const skewS = Math.abs(reading.ts - Math.floor(receivedAtMs / 1000));
     if (skewS > this.options.maxClockSkewS) {
       return reject(
         'TIMESTAMP_SKEW',
@@ -176,7 +180,15 @@ export class Evaluator {
       };
     }
 
-    // Late: below the head and never accepted. It must fit between its accepted neighbours.
+    // Late: below the head and never accepted.
+    if (this.options.outOfOrder === 'reject') {
+      return reject(
+        'SEQUENCE_REPLAY',
+        `sequence ${reading.seq} of ${reading.deviceId} arrived after sequence ${head.seq}; its energy and revenue are inside that reading's delta`,
+        { ...at, field: 'seq' },
+      );
+    }
+    // Accept-late: it must fit between its accepted neighbours.
     const { before, after } = await this.neighbours(reading.deviceId, reading.seq);
     if (before !== undefined) {
       const checked = this.checkInterval(before, reading, item, 'previous');

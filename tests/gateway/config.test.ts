@@ -10,7 +10,11 @@ describe('gateway configuration', () => {
     const config = parseGatewayConfig({ mqtt: { url: 'mqtt://127.0.0.1:1883' }, ledgerPath: 'x.duckdb' });
     expect(config.mqtt.clientId).toBe('gateway-1');
     expect(config.mqtt.topic).toBe('fleet/+/+/reading');
-    expect(config.validation).toEqual({ maxClockSkewS: 300, energyMarginPermille: 1000 });
+    expect(config.validation).toEqual({
+      maxClockSkewS: 300,
+      energyMarginPermille: 1000,
+      outOfOrder: 'reject',
+    });
     expect(config.verify.threads).toBe(2);
   });
 

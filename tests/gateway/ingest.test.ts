@@ -56,7 +56,10 @@ describe('ingest and validation through the embedded broker', () => {
     broker = await startEmbeddedBroker();
     const dir = tempDir();
     gateway = await startGateway(
-      testConfig(broker.url, dir, { timeseries: { kind: 'duckdb', path: join(dir, 'ts.duckdb') } }),
+      testConfig(broker.url, dir, {
+        timeseries: { kind: 'duckdb', path: join(dir, 'ts.duckdb') },
+        validation: { outOfOrder: 'accept-late' },
+      }),
       { now: () => (T + 100) * 1000 },
     );
     await gateway.registry.addPool(POOL_1);
