@@ -46,3 +46,5 @@ export { signReading, verifyReading } from './sign.ts';
 export { parseTopic, topicFor } from './topic.ts';
 export type { EvReading, PublicKey, PvReading, Reading, Signature, SignedReading } from './types.ts';
 export { parseReading, validateReading } from './validate.ts';
+export { type VerifyItem, verifyBatch } from './verify-batch.ts';
+export { createVerifyPool, type VerifyPool, VerifyPoolError, type VerifyPoolOptions } from './verify-pool.ts';

@@ -48,7 +48,7 @@ describe('parseReading: accepted input', () => {
 
   it('accepts a payload of exactly MAX_PAYLOAD_BYTES', () => {
     const text = serializeReading(SIGNED_EV);
-    const padded = text.slice(0, -1) + ' '.repeat(MAX_PAYLOAD_BYTES - text.length) + '}';
+    const padded = `${text.slice(0, -1)}${' '.repeat(MAX_PAYLOAD_BYTES - text.length)}}`;
     expect(Buffer.byteLength(padded)).toBe(MAX_PAYLOAD_BYTES);
     expect(parseReading(padded)).toEqual(SIGNED_EV);
   });
@@ -57,7 +57,7 @@ describe('parseReading: accepted input', () => {
 describe('parseReading: forbidden input, with reason code and field', () => {
   it('PAYLOAD_TOO_LARGE over 1024 bytes (bytes and multi-byte string)', () => {
     const text = serializeReading(SIGNED_EV);
-    const big = text.slice(0, -1) + ' '.repeat(MAX_PAYLOAD_BYTES + 1 - text.length) + '}';
+    const big = `${text.slice(0, -1)}${' '.repeat(MAX_PAYLOAD_BYTES + 1 - text.length)}}`;
     expect(rejection(() => parseReading(big)).code).toBe('PAYLOAD_TOO_LARGE');
     expect(rejection(() => parseReading(Buffer.from(big))).code).toBe('PAYLOAD_TOO_LARGE');
     // 400 three-byte characters: 400 UTF-16 units but 1200 bytes.

@@ -1,0 +1,150 @@
+/**
+ * A pool of worker threads verifying signed readings in parallel, each with its own WebAssembly kernel.
+ * Workers start from a small JavaScript entry that registers tsx and loads the TypeScript worker, so the pool
+ * works under `tsx`, `node --import tsx` and vitest alike.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { BaseError } from '../lib/errors.ts';
+import type { VerifyItem } from './verify-batch.ts';
+import type { VerifyRequest, VerifyResponse } from './verify-worker.ts';
+
+/** The pool failed or was closed while work was pending. */
+export class VerifyPoolError extends BaseError {
+  override name = 'VerifyPoolError';
+}
+
+/** Options of {@link createVerifyPool}. */
+export interface VerifyPoolOptions {
+  /** Worker threads. Default: the machine's available parallelism. */
+  threads?: number;
+  /** Items per message to a worker (smaller balances better, larger costs less overhead). Default 256. */
+  chunkSize?: number;
+}
+
+/** A running verification pool. */
+export interface VerifyPool {
+  /** Number of worker threads. */
+  readonly threads: number;
+  /** Resolves once every worker has built its kernel. */
+  ready(): Promise<void>;
+  /** Verifies the items in the workers; result i is `verifyReading(items[i].reading, items[i].publicKey)`. */
+  verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]>;
+  /** Stops the workers; pending batches reject with {@link VerifyPoolError}. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(results: boolean[]): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, Pending>;
+  load: number;
+}
+
+const WORKER_URL = new URL('./verify-worker-bootstrap.mjs', import.meta.url);
+
+/**
+ * Starts a pool of verification workers.
+ *
+ * @example
+ * const pool = createVerifyPool({ threads: 2 });
+ * const results = await pool.verifyBatch(items);
+ * await pool.close();
+ */
+export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
+  const threads = options.threads ?? Math.max(1, availableParallelism());
+  const chunkSize = options.chunkSize ?? 256;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new VerifyPoolError(`threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new VerifyPoolError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  let nextId = 1;
+  let closed = false;
+  const slots: Slot[] = [];
+
+  function failAll(slot: Slot, error: Error): void {
+    for (const p of slot.pending.values()) p.reject(error);
+    slot.pending.clear();
+    slot.load = 0;
+  }
+
+  function spawn(index: number): Slot {
+    const worker = new Worker(WORKER_URL);
+    let markReady: () => void = () => {};
+    let markFailed: (e: Error) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      markFailed = reject;
+    });
+    ready.catch(() => {});
+    const slot: Slot = { worker, ready, pending: new Map(), load: 0 };
+    worker.on('message', (message: VerifyResponse) => {
+      if ('ready' in message) return markReady();
+      const p = slot.pending.get(message.id);
+      if (!p) return;
+      slot.pending.delete(message.id);
+      if ('results' in message) {
+        slot.load -= message.results.length;
+        p.resolve(message.results);
+      } else p.reject(new VerifyPoolError('a verification worker failed', { details: message.error }));
+    });
+    const onFailure = (error: Error) => {
+      const failure = new VerifyPoolError('a verification worker stopped', { cause: error });
+      markFailed(failure);
+      failAll(slot, failure);
+      if (!closed) slots[index] = spawn(index);
+    };
+    worker.on('error', onFailure);
+    worker.on('exit', (code) => {
+      if (!closed) onFailure(new Error(`worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  for (let i = 0; i < threads; i++) slots.push(spawn(i));
+
+  function send(items: VerifyItem[]): Promise<boolean[]> {
+    let slot = slots[0]!;
+    for (const s of slots) if (s.load < slot.load) slot = s;
+    const id = nextId++;
+    slot.load += items.length;
+    return new Promise<boolean[]>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, items } satisfies VerifyRequest);
+    });
+  }
+
+  return {
+    threads,
+    async ready() {
+      await Promise.all(slots.map((s) => s.ready));
+    },
+    async verifyBatch(items) {
+      if (closed) throw new VerifyPoolError('the verification pool is closed');
+      if (items.length === 0) return [];
+      const chunks: Promise<boolean[]>[] = [];
+      for (let start = 0; start < items.length; start += chunkSize) {
+        const chunk = send(items.slice(start, start + chunkSize));
+        chunk.catch(() => {}); // Promise.all reports the first failure; the others are expected too.
+        chunks.push(chunk);
+      }
+      return (await Promise.all(chunks)).flat();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const error = new VerifyPoolError('the verification pool was closed');
+      await Promise.all(
+        slots.map(async (slot) => {
+          failAll(slot, error);
+          await slot.worker.terminate();
+        }),
+      );
+    },
+  };
+}
