@@ -1,0 +1,57 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
+
+let broker: EmbeddedBroker;
+
+beforeAll(async () => {
+  broker = await startEmbeddedBroker();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+describe('embedded broker sessions', () => {
+  it('lets anyone connect and publish when no hooks are given', async () => {
+    const client = await mqtt.connectAsync(broker.url, { clientId: 'open-1' });
+    await client.publishAsync('anything/at/all', 'x', { qos: 1 });
+    await client.endAsync();
+  });
+
+  it('queues QoS 1 messages for a persistent session while its client is away', async () => {
+    const options = { clientId: 'gateway-1', clean: false, reconnectPeriod: 0 } as const;
+    const first = await mqtt.connectAsync(broker.url, options);
+    await first.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+    await first.endAsync();
+
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'ev-1-00001' });
+    for (let i = 1; i <= 5; i++)
+      await publisher.publishAsync('fleet/1/ev-1-00001/reading', `m${i}`, { qos: 1 });
+    await publisher.endAsync();
+
+    const received: string[] = [];
+    const second = mqtt.connect(broker.url, options);
+    second.on('message', (_topic, payload) => received.push(payload.toString()));
+    await new Promise((resolve) => second.once('connect', resolve));
+    const deadline = Date.now() + 5000;
+    while (received.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await second.endAsync();
+    expect(received).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('does not queue for a clean session', async () => {
+    const first = await mqtt.connectAsync(broker.url, { clientId: 'clean-1', clean: true });
+    await first.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+    await first.endAsync();
+    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'ev-1-00002' });
+    await publisher.publishAsync('fleet/1/ev-1-00002/reading', 'lost', { qos: 1 });
+    await publisher.endAsync();
+    const received: string[] = [];
+    const second = mqtt.connect(broker.url, { clientId: 'clean-1', clean: true });
+    second.on('message', (_topic, payload) => received.push(payload.toString()));
+    await new Promise((resolve) => second.once('connect', resolve));
+    await new Promise((r) => setTimeout(r, 300));
+    await second.endAsync();
+    expect(received).toEqual([]);
+  });
+});
