@@ -11,7 +11,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TimeSeriesBufferFullError } from './errors.ts';
+import { TimeSeriesBufferFullError, TimeSeriesBufferOrderError } from './errors.ts';
 
 /** Options of the on-disk write buffer. */
 export interface DiskBufferOptions {
@@ -194,7 +194,13 @@ export class DiskBuffer {
   private async advance(batch: BufferBatch): Promise<void> {
     const oldest = this.segments[0];
     if (oldest?.name !== batch.segment || batch.firstLine !== this.ackedLines)
-      throw new Error(`buffer batch ${batch.segment}:${batch.firstLine} acknowledged out of order`);
+      throw new TimeSeriesBufferOrderError(
+        `buffer batch ${batch.segment}:${batch.firstLine} acknowledged out of order`,
+        {
+          details: `the oldest unacknowledged line is ${oldest?.name ?? '(none)'}:${this.ackedLines}`,
+          hint: 'acknowledge batches once each, in the order next() returned them',
+        },
+      );
     this.ackedLines += batch.lines.length;
     this.totalLines -= batch.lines.length;
     const progressPath = join(this.options.dir, PROGRESS_FILE);

@@ -55,3 +55,8 @@ export class TimeSeriesClosedError extends BaseError {
     });
   }
 }
+
+/** A buffer batch was acknowledged twice or out of order (a defect in the sender, never a server condition). */
+export class TimeSeriesBufferOrderError extends BaseError {
+  override name = 'TimeSeriesBufferOrderError';
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskBuffer } from '../../../gateway/timeseries/disk-buffer.ts';
-import { TimeSeriesBufferFullError } from '../../../gateway/timeseries/errors.ts';
+import { TimeSeriesBufferFullError, TimeSeriesBufferOrderError } from '../../../gateway/timeseries/errors.ts';
 
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `m,d=x f=${from + i}i ${from + i}`);
@@ -109,6 +109,6 @@ describe('on-disk line buffer', () => {
     await buffer.append(lines(0, 5));
     const batch = await buffer.next(2);
     await buffer.ack(batch!);
-    await expect(buffer.ack(batch!)).rejects.toThrow(/out of order/);
+    await expect(buffer.ack(batch!)).rejects.toBeInstanceOf(TimeSeriesBufferOrderError);
   });
 });
