@@ -11,7 +11,7 @@
  * DEVELOPMENT ptau is used (setup/dev-ptau.ts when present, else plain snarkjs for 2^14 at most).
  * Development setups are NOT FOR PRODUCTION: whoever knows the recorded entropy knows tau.
  *
- * Usage: npx tsx circuits/build.ts [instance names...]
+ * Usage: npx tsx circuits/build.ts [--compile-only] [instance names...]
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -62,6 +62,8 @@ export interface BuildCircuitsOptions {
   ptauCacheDir?: string;
   /** Progress lines (default: stdout). */
   log?: (line: string) => void;
+  /** Only compile (no Groth16 setup even for instances with `setup: true`). */
+  compileOnly?: boolean;
 }
 
 /** What was built for one instance. */
@@ -322,7 +324,7 @@ export async function buildCircuits(options: BuildCircuitsOptions = {}): Promise
         `${JSON.stringify({ name, template: instance.template, params: instance.params, pubs: instance.pubs, constraints, publicInputs, wires: Number(info.nVars) }, null, 2)}\n`,
       );
       log(`circuits: ${name}: ${constraints} constraints, ${publicInputs} public inputs`);
-      if (!instance.setup) {
+      if (!instance.setup || options.compileOnly) {
         results.push({ name, constraints, publicInputs, compiled, setup: 'skipped' });
         continue;
       }
@@ -355,8 +357,9 @@ export async function terminateCurves(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const names = process.argv.slice(2);
-  const results = await buildCircuits({ instances: names });
+  const compileOnly = process.argv.includes('--compile-only');
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const results = await buildCircuits({ instances: names, compileOnly });
   for (const r of results)
     process.stdout.write(
       `${r.name}: ${r.constraints} constraints, compile ${r.compiled}, setup ${r.setup}\n`,
