@@ -57,7 +57,7 @@ export function createGatewayMetrics(
   });
   const redeliveredRejects = new Counter({
     name: 'gateway_rejects_redelivered_total',
-    help: 'Broker redeliveries (DUP) of messages already quarantined: acknowledged, not stored twice',
+    help: 'Byte-identical copies of messages already quarantined (QoS 1 redeliveries): acknowledged, not stored twice',
     registers: [registry],
   });
   const ledgerWriteSeconds = new Histogram({

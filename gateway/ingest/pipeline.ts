@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
@@ -6,7 +5,12 @@ import { Ledger } from '../ledger/ledger.ts';
 import type { LedgerReading } from '../ledger/types.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import type { Quarantine, QuarantineRecord } from '../quarantine/quarantine.ts';
+import {
+  payloadSha256,
+  type Quarantine,
+  type QuarantineRecord,
+  quarantineKey,
+} from '../quarantine/quarantine.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { AcceptedReading, TimeSeriesStore } from '../timeseries/types.ts';
 import type { Evaluator } from '../validation/evaluator.ts';
@@ -36,7 +40,7 @@ export interface PipelineCounts {
   late: number;
   duplicates: number;
   rejected: number;
-  /** Redeliveries (MQTT DUP) of messages already in quarantine: acknowledged, not stored twice. */
+  /** Byte-identical copies of messages already in quarantine (QoS 1 redeliveries): acknowledged, not stored twice. */
   redeliveredRejects: number;
   batches: number;
 }
@@ -206,12 +210,11 @@ export class IngestPipeline {
         } else duplicates++;
       }
       if (rejection !== undefined) {
-        const key = `${message.topic}\n${createHash('sha256').update(message.payload).digest('hex')}`;
-        if (
-          message.dup &&
-          (rejectedInBatch.has(key) || (await this.deps.quarantine.contains(message.topic, message.payload)))
-        ) {
-          // A redelivery (DUP) of a message quarantined before its PUBACK reached the broker.
+        // QoS 1 is at-least-once: a byte-identical copy of a quarantined message on the same topic
+        // (a broker redelivery after a lost PUBACK, or a publisher's resend) is acknowledged, counted,
+        // and not stored twice.
+        const key = quarantineKey(message.topic, payloadSha256(message.payload));
+        if (rejectedInBatch.has(key) || (await this.deps.quarantine.seen(key, message.dup))) {
           redeliveredRejects++;
           continue;
         }
@@ -255,6 +258,7 @@ export class IngestPipeline {
     }
     metrics.ledgerWriteSeconds.observe((performance.now() - started) / 1000);
     evaluator.commit();
+    for (const key of rejectedInBatch) this.deps.quarantine.remember(key);
 
     // Durable: acknowledge in receive order.
     for (const { message } of prepared) message.ack();

@@ -1,4 +1,5 @@
-import { type PublicKey, type SignedReading, verifyReading } from '../../protocol/index.ts';
+import { type PublicKey, type SignedReading, verifyBatch } from '../../protocol/index.ts';
+import { createVerifyPool } from '../../protocol/verify-pool.ts';
 
 /** One signature to check. */
 export interface VerifyItem {
@@ -14,7 +15,7 @@ export interface SignatureVerifier {
 
 /**
  * A verifier over `threads` worker threads (the protocol module's pool), or on the main thread
- * when `threads` is 0.
+ * when `threads` is 0. Resolves once the workers are ready.
  *
  * @example
  * const verifier = await createSignatureVerifier(2);
@@ -23,21 +24,14 @@ export interface SignatureVerifier {
 export async function createSignatureVerifier(threads: number): Promise<SignatureVerifier> {
   if (threads === 0) {
     return {
-      verifyBatch: async (items) => items.map((i) => verifyReading(i.reading, i.publicKey)),
+      verifyBatch: async (items) => (items.length === 0 ? [] : verifyBatch(items)),
       close: async () => undefined,
     };
   }
-  const { createVerifyPool } = (await import('../../protocol/verify-pool.ts')) as {
-    createVerifyPool(options: { threads: number }): {
-      verifyBatch(items: VerifyItem[]): Promise<boolean[]>;
-      close(): Promise<void> | void;
-    };
-  };
   const pool = createVerifyPool({ threads });
+  await pool.ready();
   return {
     verifyBatch: (items) => (items.length === 0 ? Promise.resolve([]) : pool.verifyBatch(items)),
-    close: async () => {
-      await pool.close();
-    },
+    close: () => pool.close(),
   };
 }

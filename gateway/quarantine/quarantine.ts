@@ -27,6 +27,16 @@ export interface QuarantineEntry {
   payloadSha256: string;
 }
 
+/** The identity of a message for de-duplication in quarantine: topic and payload sha256. */
+export function quarantineKey(topic: string, payloadSha256: string): string {
+  return `${topic}\n${payloadSha256}`;
+}
+
+/** sha256 of a payload, lowercase hex. */
+export function payloadSha256(payload: Uint8Array): string {
+  return createHash('sha256').update(payload).digest('hex');
+}
+
 /** What the pipeline records for a rejected message (the id is assigned on write). */
 export type QuarantineRecord = Omit<
   QuarantineEntry,
@@ -54,6 +64,9 @@ export interface QuarantineFilter {
  */
 export class Quarantine {
   private nextId = 1;
+  /** Keys (`topic` + payload sha256) of the most recent quarantined messages, oldest first. */
+  private readonly recent = new Set<string>();
+  private readonly recentLimit = 100_000;
 
   constructor(
     private readonly db: GatewayDb,
@@ -64,6 +77,35 @@ export class Quarantine {
   async init(): Promise<void> {
     const result = await this.db.reader.runAndReadAll('SELECT coalesce(max(id), 0) AS m FROM quarantine');
     this.nextId = Number(result.getRowObjects()[0]?.m ?? 0) + 1;
+    const recent = await this.db.reader.runAndReadAll(
+      `SELECT topic, payload_sha256 FROM quarantine ORDER BY id DESC LIMIT ${this.recentLimit}`,
+    );
+    for (const row of recent.getRowObjects().reverse())
+      this.remember(quarantineKey(String(row.topic), String(row.payload_sha256)));
+  }
+
+  /** Records a key as quarantined (bounded memory: the oldest keys are forgotten first). */
+  remember(key: string): void {
+    this.recent.add(key);
+    if (this.recent.size > this.recentLimit) {
+      const oldest = this.recent.values().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  /**
+   * Whether this exact message (topic and payload) is already quarantined: among the recent ones in
+   * memory, or, when `lookInFile` (a broker redelivery), anywhere in the file.
+   */
+  async seen(key: string, lookInFile: boolean): Promise<boolean> {
+    if (this.recent.has(key)) return true;
+    if (!lookInFile) return false;
+    const [topic, sha] = key.split('\n') as [string, string];
+    const result = await this.db.reader.runAndReadAll(
+      'SELECT 1 FROM quarantine WHERE payload_sha256 = $1 AND topic = $2 LIMIT 1',
+      [sha, topic],
+    );
+    return result.getRowObjects().length > 0;
   }
 
   /** Appends rows through `appender` (the caller owns the transaction); returns the ids assigned. */
@@ -87,20 +129,10 @@ export class Quarantine {
       else appender.appendUBigInt(BigInt(r.seq));
       appender.appendBlob(r.payload.subarray(0, this.payloadPrefixBytes));
       appender.appendUInteger(r.payload.length);
-      appender.appendVarchar(createHash('sha256').update(r.payload).digest('hex'));
+      appender.appendVarchar(payloadSha256(r.payload));
       appender.endRow();
     }
     return ids;
-  }
-
-  /** Whether a message with this topic and payload hash is already quarantined. */
-  async contains(topic: string, payload: Uint8Array): Promise<boolean> {
-    const sha = createHash('sha256').update(payload).digest('hex');
-    const result = await this.db.reader.runAndReadAll(
-      'SELECT 1 FROM quarantine WHERE payload_sha256 = $1 AND topic = $2 LIMIT 1',
-      [sha, topic],
-    );
-    return result.getRowObjects().length > 0;
   }
 
   /** Rolls the id counter back after a failed transaction. */

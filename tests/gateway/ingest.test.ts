@@ -121,6 +121,7 @@ describe('ingest and validation through the embedded broker', () => {
     const topicA = topicFor(1, 'ev-a');
     await rejectAs('PAYLOAD_TOO_LARGE', JSON.stringify({ ...good, pad: 'x'.repeat(1100) }), topicA);
     await rejectAs('JSON_MALFORMED', '{"v":1,', topicA);
+    await send('{"v":1,', topicA); // byte-identical copy (QoS 1 resend): acknowledged, not stored twice
     await rejectAs('JSON_MALFORMED', Buffer.from([0xff, 0xfe, 0x00]), topicA);
     const { sessionId: _s, ...missing } = good;
     await rejectAs('SCHEMA_INVALID', JSON.stringify(missing), topicA);
@@ -196,8 +197,9 @@ describe('ingest and validation through the embedded broker', () => {
     expect(counts.accepted).toBe(expectedAccepted);
     expect(counts.duplicates).toBe(expectedDuplicates);
     expect(counts.late).toBe(1);
+    expect(counts.redeliveredRejects).toBe(1);
     expect(counts.received).toBe(
-      expectedAccepted + expectedDuplicates + Object.values(expectedRejects).reduce((a, b) => a + b, 0),
+      expectedAccepted + expectedDuplicates + 1 + Object.values(expectedRejects).reduce((a, b) => a + b, 0),
     );
     expect(gateway.queueDepth()).toBe(0);
   });

@@ -20,7 +20,9 @@ describe('every simulator fault kind through the embedded broker with authentica
       createBrokerAuth(() => gateway?.registry, { services: [GATEWAY_ACCOUNT], relays: [relay] }),
     );
     const dir = tempDir();
-    gateway = await startGateway(testConfig(broker.url, dir, { validation: { maxClockSkewS: 3600 } }));
+    gateway = await startGateway(
+      testConfig(broker.url, dir, { validation: { maxClockSkewS: 3600 }, verify: { threads: 2 } }),
+    );
     await registerFleet(gateway.registry, generator);
     const client = await connectClient(broker.url, {
       clientId: 'relay-1',
