@@ -33,7 +33,7 @@ export class TimeSeriesBufferFullError extends BaseError {
   }) {
     super(`time-series buffer full: ${args.rejectedPoints} points rejected`, {
       details: `${args.bufferedBytes} of ${args.maxBufferBytes} bytes used in ${args.bufferDir}; the server has not accepted writes for a while`,
-      hint: 'bring the time-series server back (the buffer drains in order on its own), or raise maxBufferBytes; the evidence ledger still holds every reading, so the missing aggregates can be rebuilt from it',
+      hint: 'bring the time-series server back (the buffer drains in order on its own), or raise maxBufferBytes; the evidence ledger still holds every reading: rebuildFromLedger fills the gap without double-counting',
     });
     this.bufferedBytes = args.bufferedBytes;
     this.maxBufferBytes = args.maxBufferBytes;

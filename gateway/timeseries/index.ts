@@ -18,6 +18,7 @@ export type {
   InfluxStoreStats,
 } from './influx-store.ts';
 export { InfluxTimeSeriesStore } from './influx-store.ts';
+export { type LedgerSource, rebuildFromLedger } from './rebuild.ts';
 export { TeeTimeSeriesStore } from './tee-store.ts';
 export type * from './types.ts';
 

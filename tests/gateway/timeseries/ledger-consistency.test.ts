@@ -5,6 +5,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../../broker/embedd
 import { type GatewayHandle, startGateway } from '../../../gateway/index.ts';
 import type { LedgerReading } from '../../../gateway/ledger/types.ts';
 import { bucketStart } from '../../../gateway/timeseries/buckets.ts';
+import { createTimeSeriesStore, rebuildFromLedger } from '../../../gateway/timeseries/index.ts';
 import type { AggregateInterval, AggregateQuery, AggregateRow } from '../../../gateway/timeseries/types.ts';
 import { parseFleetConfig } from '../../../simulator/config.ts';
 import { FleetGenerator } from '../../../simulator/generator.ts';
@@ -178,6 +179,23 @@ describe('aggregates agree with the evidence ledger after a simulator run throug
       }
     expect(energyWh).toBe(generator.stats.acceptedEnergyWh);
     expect(revenueMinor).toBe(generator.stats.acceptedRevenueMinor);
+  });
+
+  it('rebuilds the same aggregates from the ledger alone into a fresh store, idempotently', async () => {
+    const fresh = await createTimeSeriesStore({
+      path: join(tempDir('timeseries-rebuild-'), 'rebuilt.duckdb'),
+      registeredDevices: (poolId, level, id) => gateway.registry.registeredDevices(poolId, level, id),
+    });
+    const devices = gateway.registry.listDevices();
+    const written = await rebuildFromLedger(fresh, gateway.ledger, devices, { pageSize: 17 });
+    expect(written).toBe(gateway.counts().accepted - gateway.counts().late);
+    await rebuildFromLedger(fresh, gateway.ledger, devices); // a second pass changes nothing
+    for (const poolId of [1, 2])
+      for (const level of ['pool', 'site', 'device'] as const) {
+        const q: AggregateQuery = { poolId, level, interval: '15m', fromTs: 1, toTs: 2 ** 32 - 1 };
+        expect(await fresh.query(q), `${poolId} ${level}`).toEqual(await gateway.timeSeries!.query(q));
+      }
+    await fresh.close();
   });
 
   it('reports coverage against the registry', async () => {
