@@ -206,7 +206,9 @@ async function main(): Promise<void> {
       log(
         `simulate: ${new Date(p.simNowTs * 1000).toISOString()}  ${(p.fraction * 100).toFixed(0)}%  published ${
           p.published
-        } (ev ${p.publishedByKind.ev}, pv ${p.publishedByKind.pv})  acked ${p.acked}  in flight ${p.inFlight}`,
+        } (ev ${p.publishedByKind.ev}, pv ${p.publishedByKind.pv})  acked ${p.acked}  in flight ${p.inFlight}${
+          p.lagS > 0 ? `  behind by ${p.lagS} s simulated` : ''
+        }`,
       ),
   });
   process.stdout.write(

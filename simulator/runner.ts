@@ -9,6 +9,8 @@ import { SimClock } from './sim-clock.ts';
 /** Progress of a live run, reported about once a second. */
 export interface RunProgress {
   readonly simNowTs: number;
+  /** How far publishing runs behind the simulated clock, simulated seconds (0 when on time or unpaced). */
+  readonly lagS: number;
   readonly published: number;
   readonly acked: number;
   readonly publishedByKind: Readonly<Record<DeviceKind, number>>;
@@ -109,6 +111,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
     const readings = generator.stats.readings.ev + generator.stats.readings.pv;
     options.onProgress?.({
       simNowTs,
+      lagS: config.speed > 0 ? Math.max(0, clock.nowS() - simNowTs) : 0,
       published,
       acked,
       publishedByKind: { ...publishedByKind },

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFleetKeyFile } from '../../protocol/index.ts';
+
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'simulator/cli.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('simulator command line', () => {
+  it('prints help', () => {
+    const { code, stdout } = cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--fault-<kind> <rate>');
+  });
+
+  it('runs a configuration file through the embedded broker, writes the key file and prints a JSON summary', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const config = join(dir, 'fleet.json');
+    const keys = join(dir, 'fleet.keys.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        seed: 'cli',
+        durationS: 1800,
+        pools: [{ poolId: 5, ev: { piles: 3 }, pv: { sites: 1 } }],
+      }),
+    );
+    const { code, stdout, stderr } = cli([
+      '--config',
+      config,
+      '--keys',
+      keys,
+      '--fast',
+      '--json',
+      '--fault-duplicate',
+      '0.2',
+    ]);
+    expect(code, stderr).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.stats.devices).toEqual({ ev: 3, pv: 1 });
+    expect(summary.run.published).toBe(summary.stats.messages);
+    expect(summary.run.acked).toBe(summary.stats.messages);
+    expect(summary.stats.faults.duplicate).toBeGreaterThan(0);
+    expect(summary.stats.expected.duplicate).toBe(summary.stats.faults.duplicate);
+    expect(readFleetKeyFile(keys).devices.map((d) => d.deviceId)).toEqual([
+      'ev-5-00001',
+      'ev-5-00002',
+      'ev-5-00003',
+      'pv-5-0001',
+    ]);
+  });
+
+  it('exits with a message naming the wrong field', () => {
+    const { code, stderr } = cli(['--ev', '2', '--fault-drop', '2']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('faults.drop');
+  });
+});
