@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deployment } from '../../contracts/deploy.ts';
+import { epochBounds } from '../../oracle/epochs.ts';
+import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
+import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
+import { createEpochScheduler } from '../../oracle/scheduler.ts';
+import { readAttestationEvents } from '../../oracle/verifier/verify-pool.ts';
+import { startAnvil } from '../support/anvil.ts';
+import { makeDevices, MemoryReadingSource, nextReading, type TestDevice } from './support/fleet.ts';
+import {
+  deployTestPools,
+  EPOCH_LENGTH_S,
+  oracleContext,
+  publicClientFor,
+  registerOnChain,
+  requireTestCircuits,
+  tempDir,
+} from './support/harness.ts';
+
+/**
+ * End to end on anvil with the circuits' test instance (B = 1, D = 4; registration R = 2): real proofs, the real
+ * generated verifiers, the real contracts.
+ */
+let anvil: Awaited<ReturnType<typeof startAnvil>>;
+let deployment: Deployment;
+let prover: ProverPool;
+const EPOCHS_AGO = 12;
+
+beforeAll(async () => {
+  requireTestCircuits();
+  anvil = await startAnvil();
+  deployment = await deployTestPools(anvil.rpcUrl, 2, EPOCHS_AGO);
+  prover = createProverPool({ concurrency: 2 });
+});
+afterAll(async () => {
+  await prover?.close();
+  await anvil?.stop();
+});
+
+function schedule(poolId: number) {
+  const pool = deployment.pools.find((p) => p.poolId === poolId)!;
+  return { poolId, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
+}
+
+/** Readings of every device in `epoch` (10 kWh each since its previous reading), except the `offline` ones. */
+function publishEpoch(
+  source: MemoryReadingSource,
+  devices: TestDevice[],
+  poolId: number,
+  epoch: number,
+  offline: string[] = [],
+) {
+  const bounds = epochBounds(schedule(poolId), epoch);
+  devices.forEach((d, i) => {
+    if (offline.includes(d.deviceId)) return;
+    source.add(nextReading(d, poolId, bounds.startTs + 100 * (i + 1), 10_000));
+  });
+}
+
+async function chainSummary(poolId: number) {
+  const events = await readAttestationEvents(
+    publicClientFor(anvil.rpcUrl),
+    {
+      poolRegistry: deployment.contracts.poolRegistry,
+      attestationRegistry: deployment.contracts.attestationRegistry,
+    },
+    poolId,
+  );
+  const batches = events.filter((e) => e.kind === 'batch');
+  const slots = batches.map((e) => `${e.epoch}/${e.batchIndex}`);
+  return {
+    events,
+    registrations: events.filter((e) => e.kind === 'registration').map((e) => `${e.oldCount}->${e.newCount}`),
+    batchSlots: slots,
+    duplicateSlots: slots.filter((s, i) => slots.indexOf(s) !== i),
+    revenueByEpoch: Object.fromEntries(
+      events.filter((e) => e.kind === 'finalised').map((e) => [e.epoch, e.revenueMinor]),
+    ) as Record<number, bigint>,
+  };
+}
+
+describe('oracle end to end', () => {
+  const source = new MemoryReadingSource();
+  const devices = makeDevices('ev-a', 3);
+  const poolId = 1;
+  const dataDir = tempDir('e2e-a');
+
+  it('catches up on missed epochs in order; an offline device reports its revenue whole in the next epoch', async () => {
+    await registerOnChain(anvil.rpcUrl, deployment, poolId, devices);
+    source.addDevices(devices);
+    publishEpoch(source, devices, poolId, 1); // baselines: nothing counted
+    publishEpoch(source, devices, poolId, 2);
+    publishEpoch(source, devices, poolId, 3, ['ev-a-2']); // ev-a-2 offline for the whole epoch
+    publishEpoch(source, devices, poolId, 4);
+    const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+    const order: number[] = [];
+    const pool = schedule(poolId);
+    // the oracle was down: its clock says epoch 4 ended (plus grace) when it starts
+    const scheduler = createEpochScheduler({
+      pools: () => [pool],
+      nextEpoch: (id) => nextEpochOf(ctx.stages, id),
+      runEpoch: async (p, epoch) => {
+        order.push(epoch);
+        await runEpochJob(ctx, p, epoch);
+      },
+      clock: { nowS: () => epochBounds(pool, 4).endTs + 60 },
+      graceS: 60,
+      onEvent: (e) => {
+        if (e.type === 'epoch:failed') throw e.error;
+      },
+    });
+    await scheduler.tick();
+    ctx.close();
+    expect(order).toEqual([1, 2, 3, 4]);
+    const chain = await chainSummary(poolId);
+    expect(chain.registrations).toEqual(['0->2', '2->3']);
+    expect(chain.duplicateSlots).toEqual([]);
+    expect(chain.batchSlots).toEqual([
+      '1/0',
+      '1/1',
+      '1/2',
+      '2/0',
+      '2/1',
+      '2/2',
+      '3/0',
+      '3/1',
+      '4/0',
+      '4/1',
+      '4/2',
+    ]);
+    // 10 kWh at 100 fen/kWh = 1000 fen per device per epoch
+    expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 3000n, 3: 2000n, 4: 4000n });
+    // the offline device's revenue is not lost: epochs 3 + 4 total what three reporting devices make
+    expect(chain.revenueByEpoch[3]! + chain.revenueByEpoch[4]!).toBe(6000n);
+  });
+
+  it('waits for the grace period and includes a late reading of the epoch', async () => {
+    const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+    const pool = schedule(poolId);
+    const bounds = epochBounds(pool, 5);
+    let nowS = bounds.endTs + 30;
+    const scheduler = createEpochScheduler({
+      pools: () => [pool],
+      nextEpoch: (id) => nextEpochOf(ctx.stages, id),
+      runEpoch: async (p, epoch) => void (await runEpochJob(ctx, p, epoch)),
+      clock: { nowS: () => nowS },
+      graceS: 60,
+    });
+    publishEpoch(source, devices, poolId, 5);
+    await scheduler.tick();
+    expect(await nextEpochOf(ctx.stages, poolId)).toBe(5); // still in the grace period
+    // a reading taken inside epoch 5 arrives late (after the epoch end, within the grace period)
+    source.add(nextReading(devices[0]!, poolId, bounds.endTs - 10, 5_000));
+    nowS = bounds.endTs + 60;
+    await scheduler.tick();
+    expect(await nextEpochOf(ctx.stages, poolId)).toBe(6);
+    ctx.close();
+    expect((await chainSummary(poolId)).revenueByEpoch[5]).toBe(3000n + 500n);
+  });
+
+  it('resumes after a crash injected at every stage with exactly one accepted batch per slot', async () => {
+    const crashPool = 2;
+    const crashDevices = makeDevices('ev-b', 2);
+    const crashSource = new MemoryReadingSource();
+    crashSource.addDevices(crashDevices);
+    await registerOnChain(anvil.rpcUrl, deployment, crashPool, crashDevices);
+    publishEpoch(crashSource, crashDevices, crashPool, 1);
+    publishEpoch(crashSource, crashDevices, crashPool, 2);
+    const crashDir = tempDir('e2e-crash');
+    const points = [
+      'selected',
+      'signed:registration:0',
+      'mined:registration:0',
+      'proved',
+      'confirmed:registration:0',
+      'signed:epoch:0',
+      'mined:epoch:0',
+      'confirmed:epoch:0',
+      'signed:epoch:1',
+      'mined:epoch:1',
+      'signed:finalize:0',
+      'finalised-on-chain',
+    ];
+    const pending = new Map<number, Set<string>>([
+      [1, new Set(points)],
+      [2, new Set(points.filter((p) => !p.includes('registration')))],
+    ]);
+    const crashes: string[] = [];
+    for (const epoch of [1, 2]) {
+      for (let attempt = 0; ; attempt++) {
+        expect(attempt).toBeLessThan(20);
+        const left = pending.get(epoch)!;
+        const ctx = await oracleContext({
+          rpcUrl: anvil.rpcUrl,
+          deployment,
+          dataDir: crashDir,
+          prover,
+          readings: crashSource,
+          faults: (point) => {
+            const name = 'key' in point ? `${point.at}:${point.key.kind}:${point.key.index}` : point.at;
+            if (left.delete(name)) {
+              crashes.push(`${epoch}:${name}`);
+              throw new Error(`injected crash at ${name}`);
+            }
+          },
+        });
+        try {
+          await runEpochJob(ctx, schedule(crashPool), epoch);
+          break;
+        } catch (error) {
+          expect((error as Error).message).toMatch(/injected crash/);
+        } finally {
+          ctx.close();
+        }
+      }
+      expect([...pending.get(epoch)!]).toEqual([]);
+    }
+    expect(crashes.length).toBe(12 + 9);
+    const chain = await chainSummary(crashPool);
+    expect(chain.registrations).toEqual(['0->2']);
+    expect(chain.batchSlots).toEqual(['1/0', '1/1', '2/0', '2/1']);
+    expect(chain.duplicateSlots).toEqual([]);
+    expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 2000n });
+    const finalisations = chain.events.filter((e) => e.kind === 'finalised');
+    expect(finalisations.map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Address, createPublicClient, http, type PublicClient } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { requireArtifacts } from '../../../circuits/ts/instances.ts';
+import { poolRegistryAbi } from '../../../contracts/abis.ts';
+import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../../contracts/chain.ts';
+import { type Deployment, deployAll } from '../../../contracts/deploy.ts';
+import { createBundleStore } from '../../../oracle/bundles.ts';
+import type { EpochJobContext, FaultPoint } from '../../../oracle/epoch-job.ts';
+import type { ProverPool } from '../../../oracle/prover-pool.ts';
+import type { ReadingSource } from '../../../oracle/sources.ts';
+import { openStageStore } from '../../../oracle/stage-store.ts';
+import { createTxSender } from '../../../oracle/tx-sender.ts';
+import type { TestDevice } from './fleet.ts';
+
+export const EPOCH_INSTANCE = 'epoch_test';
+export const REGISTRATION_INSTANCE = 'registration_test';
+export const EPOCH_LENGTH_S = 3600;
+
+/** Asserts the circuits' test instances are built (npm run build does it once). */
+export function requireTestCircuits(): void {
+  requireArtifacts(EPOCH_INSTANCE, { proving: true });
+  requireArtifacts(REGISTRATION_INSTANCE, { proving: true });
+}
+
+/** Deploys the contracts with `poolCount` test pools whose genesis lies `epochsAgo` epochs in the past. */
+export async function deployTestPools(
+  rpcUrl: string,
+  poolCount: number,
+  epochsAgo: number,
+): Promise<Deployment> {
+  const genesisTs = Math.floor(Date.now() / 1000) - epochsAgo * EPOCH_LENGTH_S;
+  return deployAll({
+    rpcUrl,
+    chainId: 31337,
+    outFile: false,
+    pools: Array.from({ length: poolCount }, (_, i) => ({
+      name: `test-${i + 1}`,
+      maxTariffMinorPerKwh: 190,
+      epochLengthS: EPOCH_LENGTH_S,
+      genesisTs,
+      investorShareBps: 7_000,
+      epochVerifierInstance: EPOCH_INSTANCE,
+      registrationVerifierInstance: REGISTRATION_INSTANCE,
+    })),
+  });
+}
+
+/** Registers devices on-chain in `poolId` (the deployer is every pool's operator). */
+export async function registerOnChain(
+  rpcUrl: string,
+  deployment: Deployment,
+  poolId: number,
+  devices: readonly TestDevice[],
+): Promise<void> {
+  const clients = createChainClients({ rpcUrl, chainId: 31337, privateKey: ANVIL_FIRST_TEST_KEY });
+  for (const d of devices) {
+    await writeAndWait(clients, {
+      address: deployment.contracts.poolRegistry,
+      abi: poolRegistryAbi,
+      functionName: 'registerDevice',
+      args: [poolId, BigInt(d.publicKey.Ax), BigInt(d.publicKey.Ay), d.ratedPowerW, 1],
+    });
+  }
+}
+
+export function publicClientFor(rpcUrl: string): PublicClient {
+  return createPublicClient({
+    chain: foundry,
+    transport: http(rpcUrl),
+    pollingInterval: 100,
+  }) as PublicClient;
+}
+
+/** A fresh oracle context over a stage database and a bundle directory: what a (re)started oracle builds. */
+export async function oracleContext(options: {
+  rpcUrl: string;
+  deployment: Deployment;
+  dataDir: string;
+  prover: ProverPool;
+  readings: ReadingSource;
+  faults?: (point: FaultPoint) => void | Promise<void>;
+}): Promise<EpochJobContext & { close(): void }> {
+  const publicClient = publicClientFor(options.rpcUrl);
+  const stages = await openStageStore(join(options.dataDir, 'oracle.duckdb'));
+  return {
+    publicClient,
+    sender: createTxSender({ publicClient, account: privateKeyToAccount(ANVIL_FIRST_TEST_KEY), pollMs: 50 }),
+    contracts: {
+      poolRegistry: options.deployment.contracts.poolRegistry as Address,
+      attestationRegistry: options.deployment.contracts.attestationRegistry as Address,
+    },
+    stages,
+    bundles: createBundleStore(join(options.dataDir, 'bundles')),
+    prover: options.prover,
+    readings: options.readings,
+    circuitsOf: () => ({ epoch: EPOCH_INSTANCE, registration: REGISTRATION_INSTANCE }),
+    fromBlock: 0n,
+    faults: options.faults,
+    close: () => stages.close(),
+  };
+}
+
+export const tempDir = (label: string) => mkdtempSync(join(tmpdir(), `oracle-${label}-`));
