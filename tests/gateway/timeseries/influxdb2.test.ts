@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createTimeSeriesStore } from '../../../gateway/timeseries/index.ts';
 import type { AggregateQuery } from '../../../gateway/timeseries/types.ts';
 import { buildFlux } from '../../../gateway/timeseries/flux-query.ts';
+import { freePort } from '../../support/ports.ts';
 import { byTime, fleetRegistered, randomReadings, referenceAggregate, waitFor } from './support.ts';
 
 const { INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET } = process.env;
@@ -81,6 +82,53 @@ describe.skipIf(!haveInflux)(
               referenceAggregate(readings, q, seconds, fleetRegistered),
             );
           }
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a process restarted on a non-empty buffer delivers it to InfluxDB; Flux aggregates equal the reference', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ts-influx2-restart-'));
+      const measurement = `reading_restart_${Date.now()}`;
+      const startTs = Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 86_400;
+      const readings = byTime(
+        randomReadings({ seed: 43, devices: 6, sites: 2, readingsPerDevice: 20, startTs, maxGapS: 900 }),
+      );
+      const common = {
+        kind: 'influx' as const,
+        token: INFLUX_TOKEN!,
+        org: INFLUX_ORG!,
+        bucket: INFLUX_BUCKET!,
+        bufferDir: join(dir, 'buffer'),
+        measurement,
+        registeredDevices: fleetRegistered,
+      };
+      const offline = await createTimeSeriesStore({
+        ...common,
+        url: `http://127.0.0.1:${await freePort()}`,
+      });
+      await offline.write(readings);
+      await offline.close();
+      const store = await createTimeSeriesStore({ ...common, url: INFLUX_URL! });
+      try {
+        expect(store.bufferedPoints()).toBe(readings.length);
+        await store.flush();
+        expect(store.bufferedPoints()).toBe(0);
+        const q: AggregateQuery = {
+          poolId: 1,
+          level: 'device',
+          interval: '1h',
+          fromTs: startTs - 86_400,
+          toTs: startTs + 2 * 86_400,
+        };
+        const expected = referenceAggregate(readings, q, 3_600, fleetRegistered);
+        await waitFor(
+          async () => (await store.query(q)).length === expected.length,
+          10_000,
+          'InfluxDB to serve the points',
+        );
+        expect(await store.query(q)).toEqual(expected);
       } finally {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
