@@ -1,5 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revenueShareTokenAbi, testStablecoinAbi } from '../../contracts/abis.ts';
+import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
 import type { Deployment } from '../../contracts/deploy.ts';
+import { serveBundles } from '../../oracle/bundle-server.ts';
+import { createBundleStore } from '../../oracle/bundles.ts';
+import { loadPoolState } from '../../oracle/pool-state-store.ts';
+import { openStageStore } from '../../oracle/stage-store.ts';
+import { createDisclosure } from '../../oracle/verifier/disclosure.ts';
+import { runVerify, type VerifyCliOptions } from '../../oracle/verify-cli.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
 import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
@@ -223,5 +234,148 @@ describe('oracle end to end', () => {
     expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 2000n });
     const finalisations = chain.events.filter((e) => e.kind === 'finalised');
     expect(finalisations.map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
+  });
+
+  it('the verifier passes on honest data and fails, naming the problem, on tampering and under-funding', async () => {
+    const pool1 = deployment.pools[0]!;
+    const pool2 = deployment.pools[1]!;
+    const store = createBundleStore(join(dataDir, 'bundles'));
+    const server = await serveBundles(store);
+    const base: VerifyCliOptions = {
+      rpc: anvil.rpcUrl,
+      poolId,
+      bundles: server.url,
+      poolRegistry: deployment.contracts.poolRegistry,
+      attestationRegistry: deployment.contracts.attestationRegistry,
+      feed: pool1.feed,
+      token: pool1.token,
+      vkeyDir: undefined,
+      fromEpoch: undefined,
+      toEpoch: undefined,
+      fromBlock: undefined,
+      disclosures: [],
+      json: false,
+    };
+    const failures = async (options: VerifyCliOptions) =>
+      (await runVerify(options)).findings
+        .filter((f) => !f.ok)
+        .map((f) => `${f.check} | ${f.subject} | ${f.message}`);
+    try {
+      // honest data, with a disclosed closing reading (the late one of epoch 5)
+      const stages = await openStageStore(join(dataDir, 'oracle.duckdb'));
+      const state = await loadPoolState(stages, poolId, 4);
+      stages.close();
+      const lateReading = source.readings.at(-1)!;
+      const disclosurePath = join(dataDir, 'disclosure.json');
+      writeFileSync(disclosurePath, JSON.stringify(createDisclosure(state, poolId, 5, 0, lateReading)));
+      const honest = await runVerify({ ...base, disclosures: [disclosurePath] });
+      expect(honest.findings.filter((f) => !f.ok)).toEqual([]);
+      expect(honest.findings.filter((f) => f.check === 'proof')).toHaveLength(2 + 14);
+      expect(honest.findings.filter((f) => f.check === 'feed')).toHaveLength(5);
+      expect(honest.findings.filter((f) => f.check === 'disclosure')).toHaveLength(3);
+
+      // the CLI: exit 0 and a readable report
+      const cli = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'oracle/verify-cli.ts',
+          '--rpc',
+          anvil.rpcUrl,
+          '--pool',
+          '1',
+          '--bundles',
+          server.url,
+          '--pool-registry',
+          deployment.contracts.poolRegistry,
+          '--attestation-registry',
+          deployment.contracts.attestationRegistry,
+          '--feed',
+          pool1.feed,
+          '--token',
+          pool1.token,
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(cli.status, cli.stderr).toBe(0);
+      expect(cli.stdout).toMatch(/VERIFIED: \d+ checks passed/);
+
+      // a disclosed reading altered by one minor unit
+      const tampered = JSON.parse(readFileSync(disclosurePath, 'utf8'));
+      tampered.reading.revenueMinor += 1;
+      writeFileSync(disclosurePath, JSON.stringify(tampered));
+      expect(await failures({ ...base, disclosures: [disclosurePath] })).toEqual([
+        expect.stringMatching(/^disclosure .* signature INVALID/),
+        expect.stringMatching(/^disclosure .* NOT in the attested root/),
+      ]);
+
+      // a tampered proof bundle
+      const copy = tempDir('tampered');
+      cpSync(store.publicRoot, copy, { recursive: true });
+      const bundleFile = join(copy, 'pool-1', 'epoch-2', 'batch-1.json');
+      const bundle = JSON.parse(readFileSync(bundleFile, 'utf8'));
+      // swap two valid curve points: a well-formed but false proof
+      [bundle.proof.pi_a, bundle.proof.pi_c] = [bundle.proof.pi_c, bundle.proof.pi_a];
+      [bundle.calldata.a, bundle.calldata.c] = [bundle.calldata.c, bundle.calldata.a];
+      writeFileSync(bundleFile, JSON.stringify(bundle));
+      expect(await failures({ ...base, bundles: copy })).toEqual([
+        expect.stringMatching(/^proof \| epoch 2 batch 1 \| INVALID proof/),
+      ]);
+
+      // a feed whose answers are not the proven revenue (another pool's feed)
+      const wrongFeed = await failures({ ...base, feed: pool2.feed, fromEpoch: 2, toEpoch: 2 });
+      expect(wrongFeed).toEqual([
+        expect.stringMatching(/^feed \| feed round 2 \| feed answer 2000 .* proven revenue 3000/),
+      ]);
+
+      // an under-funded distribution of epoch 2: 3000 fen x 70 % x 0.0014 tUSD/fen = 2.94 tUSD required, 1 tUSD given
+      const clients = createChainClients({
+        rpcUrl: anvil.rpcUrl,
+        chainId: 31337,
+        privateKey: ANVIL_FIRST_TEST_KEY,
+      });
+      const holder = clients.account.address;
+      const write = (
+        address: `0x${string}`,
+        abi: readonly unknown[],
+        functionName: string,
+        args: unknown[],
+      ) => writeAndWait(clients, { address, abi, functionName, args });
+      await write(pool1.token, revenueShareTokenAbi, 'setVerified', [holder, true]);
+      await write(pool1.token, revenueShareTokenAbi, 'mint', [holder, 1_000n]);
+      await write(deployment.contracts.stablecoin, testStablecoinAbi, 'mint', [holder, 1_000_000n]);
+      await write(deployment.contracts.stablecoin, testStablecoinAbi, 'approve', [pool1.token, 1_000_000n]);
+      await write(pool1.token, revenueShareTokenAbi, 'distribute', [2n]);
+      expect(await failures(base)).toEqual([
+        'distribution | epoch 2 distribution | under-funded distribution: required 2940000 units, deposited 1000000 (shortfall 1940000)',
+      ]);
+      const failing = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'oracle/verify-cli.ts',
+          '--rpc',
+          anvil.rpcUrl,
+          '--pool',
+          '1',
+          '--bundles',
+          server.url,
+          '--pool-registry',
+          deployment.contracts.poolRegistry,
+          '--attestation-registry',
+          deployment.contracts.attestationRegistry,
+          '--token',
+          pool1.token,
+          '--json',
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(failing.status).toBe(1);
+      expect(JSON.parse(failing.stdout).ok).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
