@@ -139,8 +139,14 @@ export class DiskBuffer {
         this.active = { segment, handle: await open(join(this.options.dir, name), 'a') };
         this.segments.push(segment);
       }
-      await this.active.handle.appendFile(data);
-      if (this.options.fsync) await this.active.handle.sync();
+      try {
+        await this.active.handle.appendFile(data);
+        if (this.options.fsync) await this.active.handle.sync();
+      } catch (error) {
+        // e.g. ENOSPC after a partial write: cut the segment back so no torn line precedes the next append
+        await this.active.handle.truncate(this.active.segment.bytes).catch(() => undefined);
+        throw error;
+      }
       this.active.segment.bytes += size;
       this.active.segment.lineCount += lines.length;
       this.totalBytes += size;

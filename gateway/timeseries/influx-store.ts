@@ -2,7 +2,7 @@ import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client'
 import { type Bucketing, DEFAULT_BUCKETING } from './buckets.ts';
 import { fillRegisteredDevices, type RegisteredDevicesFn } from './coverage.ts';
 import { type BufferBatch, DiskBuffer } from './disk-buffer.ts';
-import { TimeSeriesClosedError, TimeSeriesWriteError } from './errors.ts';
+import { TimeSeriesBufferFullError, TimeSeriesClosedError, TimeSeriesWriteError } from './errors.ts';
 import { buildFlux, queryFluxDevicePoints } from './flux-query.ts';
 import { readingToLine } from './line-protocol.ts';
 import { type DevicePoint, rollUp } from './rollup.ts';
@@ -165,7 +165,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
     try {
       await this.buffer.append(lines);
     } catch (error) {
-      this.counters.bufferFullRejections += 1;
+      if (error instanceof TimeSeriesBufferFullError) this.counters.bufferFullRejections += 1;
       throw error;
     }
     if (this.counters.consecutiveFailures > 0) return; // the retry timer is running
