@@ -27,7 +27,7 @@ component main = Multiplier();
 describe('ensureDevPtau', () => {
   let cacheDir: string;
   let circuitDir: string;
-  let curve: any;
+  let curve: { terminate(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     cacheDir = await mkdtemp(join(tmpdir(), 'dev-ptau-cache-'));

@@ -33,7 +33,9 @@ describe('scalar field helpers', () => {
     const values = [1n, 2n, 3n, FR_MODULUS - 1n, 123456789n ** 5n % FR_MODULUS];
     const inverted = [...values];
     frBatchInvert(inverted);
-    inverted.forEach((inverse, i) => expect(frMul(inverse, values[i] as bigint)).toBe(1n));
+    inverted.forEach((inverse, i) => {
+      expect(frMul(inverse, values[i] as bigint)).toBe(1n);
+    });
   });
 
   it('powers scalars are factor * tau^i from the requested start', () => {
@@ -78,7 +80,7 @@ describe('ptau layout', () => {
 });
 
 describe('FixedBaseMultiplier', () => {
-  let curve: any;
+  let curve: Awaited<ReturnType<typeof buildBn128>>;
   beforeAll(async () => {
     curve = await buildBn128(true);
   });

@@ -12,7 +12,7 @@ import { DEV_PTAU_SEED } from '../../setup/seed.ts';
  */
 describe('development ptau is byte-identical to snarkjs', () => {
   let directory: string;
-  let curve: any;
+  let curve: Awaited<ReturnType<typeof snarkjs.curves.getCurveFromName>>;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'dev-ptau-identity-'));
