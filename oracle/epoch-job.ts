@@ -93,6 +93,8 @@ export interface EpochOutcome {
   skipped: Array<{ slot: number | undefined; rule: string }>;
   /** Readings whose device is unknown to the registry or not registered on-chain in this pool. */
   unregistered: string[];
+  /** Wall time of each phase of this run (a resumed run measures only what it redid). */
+  timingsMs: { select: number; plan: number; prove: number; post: number; finalise: number; total: number };
 }
 
 /**
@@ -121,6 +123,14 @@ export async function runEpochJob(
   epoch: number,
 ): Promise<EpochOutcome> {
   const { poolId } = pool;
+  const startedMs = Date.now();
+  let markMs = startedMs;
+  const timingsMs = { select: 0, plan: 0, prove: 0, post: 0, finalise: 0, total: 0 };
+  const lap = (phase: keyof typeof timingsMs) => {
+    const nowMs = Date.now();
+    timingsMs[phase] += nowMs - markMs;
+    markMs = nowMs;
+  };
   const log = ctx.onLog ?? (() => undefined);
   const fault = async (point: FaultPoint) => ctx.faults?.(point);
   const circuits = ctx.circuitsOf(poolId);
@@ -200,7 +210,9 @@ export async function runEpochJob(
     await fault({ at: 'selected' });
   }
   const selection = await ctx.stages.selection<SelectionEntry>(poolId, epoch);
+  lap('select');
   const planned = plan(before, selection);
+  lap('plan');
   if (
     planned.registrations.length !== job.registrationBatches ||
     planned.epochBatches.length !== job.epochBatches
@@ -268,6 +280,7 @@ export async function runEpochJob(
     log('epoch proved', { poolId, epoch, proofs: toProve.length });
   }
   await ctx.stages.advanceEpoch(poolId, epoch, 'proved');
+  lap('prove');
   await fault({ at: 'proved' });
 
   // 3. Post in order, reading the chain before each one.
@@ -313,6 +326,7 @@ export async function runEpochJob(
     await fault({ at: 'confirmed', key: batch.key });
   }
   await ctx.stages.advanceEpoch(poolId, epoch, 'posted');
+  lap('post');
 
   // 4. Finalise on-chain (once), check the root, then finalise locally.
   const finalizeKey: BatchKey = { poolId, epoch, kind: 'finalize', index: 0 };
@@ -340,7 +354,9 @@ export async function runEpochJob(
     planned.state.root.toString(),
     changedLeaves(before, planned.state),
   );
-  log('epoch finalised', { poolId, epoch, revenueMinor: planned.totalRevenueMinor.toString() });
+  lap('finalise');
+  timingsMs.total = Date.now() - startedMs;
+  log('epoch finalised', { poolId, epoch, revenueMinor: planned.totalRevenueMinor.toString(), timingsMs });
   return {
     poolId,
     epoch,
@@ -352,6 +368,7 @@ export async function runEpochJob(
     root: planned.state.root,
     skipped: planned.skipped,
     unregistered,
+    timingsMs,
   };
 
   /** Deterministic batch plan from the persisted state and the stored selection. */
