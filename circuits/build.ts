@@ -42,6 +42,11 @@ import {
 
 const require = createRequire(import.meta.url);
 
+/** Instances the test suite needs (`npm test` builds them first): proving keys for two, wasm for the third. */
+export const TEST_INSTANCES = ['epoch_test', 'registration_test', 'epoch_test_b4'] as const;
+/** Instances the demo proves with (need a 2^15 ptau: setup/dev-ptau.ts or a public file). */
+export const DEMO_INSTANCES = ['epoch_demo', 'registration_demo'] as const;
+
 /** Recorded beacon of the phase-2 setup (deterministic final step after the contribution). */
 export const PHASE2_BEACON_PHRASE = 'rwa-iot-oracle phase-2 beacon (development)';
 /** Iterations exponent of the phase-2 beacon. */

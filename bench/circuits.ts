@@ -1,0 +1,135 @@
+/**
+ * Benchmark of the circuits: constraints per instance and per slot (from the compiled r1cs), and for
+ * every instance with a Groth16 setup: witness time, proving time (snarkjs fullProve), verification
+ * time, peak RSS and device-epochs proven per minute with full batches.
+ *
+ * Usage: npx tsx bench/circuits.ts [--runs N] [instance names...]
+ * Compile the production instances first: npx tsx circuits/build.ts --compile-only epoch_b16_d16 epoch_b64_d20
+ * Writes bench/results/circuits.json.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import { terminateCurves } from '../circuits/build.ts';
+import { buildEpochBatches } from '../circuits/ts/epoch-inputs.ts';
+import { artifactPaths, loadInstances, PROJECT_ROOT } from '../circuits/ts/instances.ts';
+import { PoolState } from '../circuits/ts/pool-state.ts';
+import { proveBatch, verifyBatchProof } from '../circuits/ts/prove.ts';
+import { buildRegistrationBatches } from '../circuits/ts/registration-inputs.ts';
+import { derivePublicKey, signReading } from '../protocol/index.ts';
+
+const args = process.argv.slice(2);
+const runsIndex = args.indexOf('--runs');
+const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 3;
+const names = args.filter((a, i) => !a.startsWith('--') && (runsIndex < 0 || i !== runsIndex + 1));
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** A full batch input of instance `name`: every slot enabled (epoch) or used (registration). */
+function fullBatchInput(template: string, slots: number, depth: number) {
+  const keys = Array.from({ length: slots }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+  const devices = keys.map((k) => ({ publicKey: derivePublicKey(k), ratedPowerW: 120_000 }));
+  if (template === 'Registration')
+    return buildRegistrationBatches(new PoolState(depth), 1, devices, slots).batches[0];
+  const state = new PoolState(depth);
+  for (const d of devices) state.register(d.publicKey, d.ratedPowerW);
+  const t0 = 1_900_000_000;
+  const signed = (i: number, seq: number, ts: number, e: number) =>
+    signReading(
+      {
+        v: 1,
+        kind: 'ev',
+        poolId: 1,
+        deviceId: `ev-${i}`,
+        seq,
+        ts,
+        energyWh: e,
+        revenueMinor: Math.floor(e / 10),
+        powerW: 1000,
+        sessionId: 1,
+      },
+      keys[i] as string,
+    );
+  const baseline = buildEpochBatches(
+    state,
+    new Map(keys.map((_, i) => [i, signed(i, 1, t0 + 10, 1000)])),
+    { poolId: 1, epoch: 1, epochStart: t0, epochEnd: t0 + 3600, maxTariffMinorPerKwh: 190 },
+    slots,
+  );
+  const next = buildEpochBatches(
+    baseline.state,
+    new Map(keys.map((_, i) => [i, signed(i, 2, t0 + 3600 + 10, 1000 + 50_000 + i)])),
+    { poolId: 1, epoch: 2, epochStart: t0 + 3600, epochEnd: t0 + 7200, maxTariffMinorPerKwh: 190 },
+    slots,
+  );
+  return next.batches[0];
+}
+
+const instances = loadInstances();
+const results: Record<string, unknown>[] = [];
+process.stdout.write(
+  `circuits benchmark: ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}\n`,
+);
+for (const instance of Object.values(instances)) {
+  if (names.length > 0 && !names.includes(instance.name)) continue;
+  const paths = artifactPaths(instance.name);
+  if (!existsSync(paths.info)) {
+    process.stdout.write(
+      `${instance.name}: not compiled (npx tsx circuits/build.ts --compile-only ${instance.name})\n`,
+    );
+    continue;
+  }
+  const info = JSON.parse(readFileSync(paths.info, 'utf8')) as { constraints: number };
+  const [slots = 1, depth = 1] = instance.params;
+  const row: Record<string, unknown> = {
+    instance: instance.name,
+    template: instance.template,
+    params: instance.params,
+    constraints: info.constraints,
+    constraintsPerSlot: Math.round(info.constraints / slots),
+  };
+  if (existsSync(paths.zkey)) {
+    const batch = fullBatchInput(instance.template, slots, depth);
+    if (!batch) throw new Error('no batch');
+    const witnessMs: number[] = [];
+    const proveMs: number[] = [];
+    const verifyMs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      let t = performance.now();
+      await snarkjs.wtns.calculate(batch.input, paths.wasm, { type: 'mem' });
+      witnessMs.push(performance.now() - t);
+      t = performance.now();
+      const { proof, publicSignals } = await proveBatch(instance.name, batch.input);
+      proveMs.push(performance.now() - t);
+      t = performance.now();
+      if (!(await verifyBatchProof(instance.name, proof, publicSignals)))
+        throw new Error(`${instance.name}: proof does not verify`);
+      verifyMs.push(performance.now() - t);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    Object.assign(row, {
+      runs,
+      witnessMs: Math.round(median(witnessMs)),
+      proveMs: Math.round(median(proveMs)),
+      verifyMs: Math.round(median(verifyMs)),
+      peakRssMb: peakRssMb(),
+      slotsPerMinute:
+        instance.template === 'EpochBatch' ? Math.round((slots * 60_000) / median(proveMs)) : undefined,
+    });
+  }
+  results.push(row);
+  process.stdout.write(`${JSON.stringify(row)}\n`);
+}
+await terminateCurves();
+const out = join(PROJECT_ROOT, 'bench', 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(
+  join(out, 'circuits.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, load: loadavg(), results }, null, 2)}\n`,
+);
+process.stdout.write(`written bench/results/circuits.json\n`);
