@@ -4,8 +4,8 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Bucketing, DEFAULT_BUCKETING } from './buckets.ts';
 import { fillRegisteredDevices, type RegisteredDevicesFn } from './coverage.ts';
 import { TimeSeriesClosedError } from './errors.ts';
-import { assertAcceptedReading, assertAggregateQuery } from './validate.ts';
 import type { AcceptedReading, AggregateQuery, AggregateRow, TimeSeriesStore } from './types.ts';
+import { assertAcceptedReading, assertAggregateQuery } from './validate.ts';
 
 /** Options of the embedded DuckDB time-series store. */
 export interface DuckDbStoreOptions {

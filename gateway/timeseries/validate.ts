@@ -1,4 +1,4 @@
-import { intervalSeconds, type Bucketing } from './buckets.ts';
+import { type Bucketing, intervalSeconds } from './buckets.ts';
 import { TimeSeriesInputError, TimeSeriesQueryError } from './errors.ts';
 import type { AcceptedReading, AggregateQuery } from './types.ts';
 

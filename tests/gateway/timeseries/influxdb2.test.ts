@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildFlux } from '../../../gateway/timeseries/flux-query.ts';
 import { createTimeSeriesStore } from '../../../gateway/timeseries/index.ts';
 import type { AggregateQuery } from '../../../gateway/timeseries/types.ts';
-import { buildFlux } from '../../../gateway/timeseries/flux-query.ts';
 import { freePort } from '../../support/ports.ts';
 import { byTime, fleetRegistered, randomReadings, referenceAggregate, waitFor } from './support.ts';
 
