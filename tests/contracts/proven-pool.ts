@@ -23,6 +23,27 @@ export const TEST_TREE_DEPTH = 4;
 export const EPOCH_LENGTH_S = 3600;
 export const MAX_TARIFF_MINOR_PER_KWH = 190;
 
+/** Circuit instances and their parameters used by a pool. */
+export interface PoolCircuits {
+  epochInstance: string;
+  registrationInstance: string;
+  /** B of the epoch instance. */
+  batchSize: number;
+  /** R of the registration instance. */
+  registrationSlots: number;
+  /** D shared by both instances. */
+  depth: number;
+}
+
+/** The circuits' test instances: epoch_test (B=1, D=4) and registration_test (R=2, D=4). */
+export const TEST_CIRCUITS: PoolCircuits = {
+  epochInstance: EPOCH_INSTANCE,
+  registrationInstance: REGISTRATION_INSTANCE,
+  batchSize: 1,
+  registrationSlots: 2,
+  depth: TEST_TREE_DEPTH,
+};
+
 /** A proof ready for the registry: struct arguments and public signals as bigints. */
 export interface SubmittableProof {
   proof: Groth16ProofArgs;
@@ -32,10 +53,12 @@ export interface SubmittableProof {
 /** The real Groth16 verifiers of the test instances, deployed from the circuits build. */
 export async function deployTestVerifiers(
   admin: ChainClients,
+  circuits: PoolCircuits = TEST_CIRCUITS,
 ): Promise<{ epochVerifier: Address; registrationVerifier: Address }> {
-  const epochVerifier = (await deployArtifact(admin, `Groth16Verifier_${EPOCH_INSTANCE}`)).address;
-  const registrationVerifier = (await deployArtifact(admin, `Groth16Verifier_${REGISTRATION_INSTANCE}`))
-    .address;
+  const epochVerifier = (await deployArtifact(admin, `Groth16Verifier_${circuits.epochInstance}`)).address;
+  const registrationVerifier = (
+    await deployArtifact(admin, `Groth16Verifier_${circuits.registrationInstance}`)
+  ).address;
   return { epochVerifier, registrationVerifier };
 }
 
@@ -47,7 +70,7 @@ export class ProvenPool {
   readonly devices: TestDevice[] = [];
   readonly deviceIds: string[] = [];
   /** Off-chain state after everything proven so far (registration and epochs). */
-  state = new PoolState(TEST_TREE_DEPTH);
+  state: PoolState;
   private readonly lastSeq = new Map<number, number>();
 
   constructor(
@@ -55,7 +78,10 @@ export class ProvenPool {
     readonly core: CoreContracts,
     readonly poolId: number,
     readonly genesisTs: bigint,
-  ) {}
+    readonly circuits: PoolCircuits = TEST_CIRCUITS,
+  ) {
+    this.state = new PoolState(circuits.depth);
+  }
 
   /** Creates the pool (operator = attester) with the real verifiers. */
   static async create(
@@ -65,16 +91,17 @@ export class ProvenPool {
     verifiers: { epochVerifier: Address; registrationVerifier: Address },
     genesisTs: bigint,
     investorShareBps = 7_000,
+    circuits: PoolCircuits = TEST_CIRCUITS,
   ): Promise<ProvenPool> {
     const poolId = await createTestPool(admin, core, {
       operator: operator.account.address,
       ...verifiers,
-      treeDepth: TEST_TREE_DEPTH,
+      treeDepth: circuits.depth,
       genesisTs,
       epochLengthS: EPOCH_LENGTH_S,
       investorShareBps,
     });
-    return new ProvenPool(operator, core, poolId, genesisTs);
+    return new ProvenPool(operator, core, poolId, genesisTs, circuits);
   }
 
   /** Registers `count` fresh EV devices (120 kW) on-chain. */
@@ -92,15 +119,17 @@ export class ProvenPool {
     }
   }
 
-  /** Proves the registration of the devices not yet in the off-chain state (at most 2, the instance's R). */
+  /** Proves the registration of the next devices not yet in the off-chain state (at most R of the instance). */
   async proveRegistration(): Promise<{ witness: RegistrationBatchWitness } & SubmittableProof> {
-    const pending = this.devices.slice(this.state.count).map((device) => ({
-      publicKey: { Ax: device.ax.toString(), Ay: device.ay.toString() },
-      ratedPowerW: device.ratedPowerW,
-    }));
+    const pending = this.devices
+      .slice(this.state.count, this.state.count + this.circuits.registrationSlots)
+      .map((device) => ({
+        publicKey: { Ax: device.ax.toString(), Ay: device.ay.toString() },
+        ratedPowerW: device.ratedPowerW,
+      }));
     const next = this.state.clone();
-    const witness = buildRegistrationBatch(next, this.poolId, pending, 2);
-    const { proof, publicSignals } = await proveBatch(REGISTRATION_INSTANCE, witness.input);
+    const witness = buildRegistrationBatch(next, this.poolId, pending, this.circuits.registrationSlots);
+    const { proof, publicSignals } = await proveBatch(this.circuits.registrationInstance, witness.input);
     this.state = next;
     return { witness, proof: toGroth16ProofArgs(proof), pubSignals: publicSignals.map(BigInt) };
   }
@@ -144,10 +173,10 @@ export class ProvenPool {
       ...this.bounds(epoch),
       maxTariffMinorPerKwh: MAX_TARIFF_MINOR_PER_KWH,
     };
-    const { batches, state } = buildEpochBatches(this.state, readings, params, 1);
+    const { batches, state } = buildEpochBatches(this.state, readings, params, this.circuits.batchSize);
     const proven = [];
     for (const witness of batches) {
-      const { proof, publicSignals } = await proveBatch(EPOCH_INSTANCE, witness.input);
+      const { proof, publicSignals } = await proveBatch(this.circuits.epochInstance, witness.input);
       proven.push({ witness, proof: toGroth16ProofArgs(proof), pubSignals: publicSignals.map(BigInt) });
     }
     this.state = state;

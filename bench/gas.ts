@@ -1,0 +1,187 @@
+/**
+ * Gas of the on-chain operations, measured on anvil with real Groth16 proofs for every circuit instance pair
+ * that has a built proving key. Run: `npm run bench:gas` (writes bench/results/gas.json).
+ *
+ * Groth16 verification costs the same for every circuit size (it depends on the number of public inputs only,
+ * 10 for every epoch instance), so the submitBatch gas measured here also holds for the production instances;
+ * gas per device-epoch = submitBatch gas / B.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import type { TransactionReceipt } from 'viem';
+import { revenueShareTokenAbi, testStablecoinAbi } from '../contracts/abis.ts';
+import { buildContracts } from '../contracts/build.ts';
+import { createChainClients, writeAndWait } from '../contracts/chain.ts';
+import { deployArtifact } from '../contracts/deploy.ts';
+import {
+  type PoolCircuits,
+  ProvenPool,
+  deployTestVerifiers,
+  EPOCH_LENGTH_S,
+} from '../tests/contracts/proven-pool.ts';
+import { ANVIL_KEYS, circuitBuilt, deployCore } from '../tests/contracts/support.ts';
+import { startAnvil } from '../tests/support/anvil.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const instances = JSON.parse(readFileSync(join(root, 'circuits', 'circuits.json'), 'utf8')) as Record<
+  string,
+  { template: string; params: number[] }
+>;
+
+/** Epoch/registration instance pairs of the same depth whose proving keys are built. */
+function builtPairs(): PoolCircuits[] {
+  const pairs: PoolCircuits[] = [];
+  for (const [epochInstance, epoch] of Object.entries(instances)) {
+    if (epoch.template !== 'EpochBatch' || !circuitBuilt(epochInstance)) continue;
+    const registration = Object.entries(instances).find(
+      ([name, r]) => r.template === 'Registration' && r.params[1] === epoch.params[1] && circuitBuilt(name),
+    );
+    if (!registration) continue;
+    pairs.push({
+      epochInstance,
+      registrationInstance: registration[0],
+      batchSize: epoch.params[0]!,
+      registrationSlots: registration[1].params[0]!,
+      depth: epoch.params[1]!,
+    });
+  }
+  return pairs;
+}
+
+const gasOf = (receipt: TransactionReceipt) => Number(receipt.gasUsed);
+const average = (values: number[]) => Math.round(values.reduce((s, v) => s + v, 0) / values.length);
+
+await buildContracts({ log: () => {} });
+const anvil = await startAnvil();
+const figures: Record<string, unknown> = {};
+try {
+  const accounts = ANVIL_KEYS.map((privateKey) =>
+    createChainClients({ rpcUrl: anvil.rpcUrl, chainId: 31337, privateKey }),
+  );
+  const [admin, operator, holderA, holderB] = accounts as [
+    (typeof accounts)[0],
+    (typeof accounts)[0],
+    (typeof accounts)[0],
+    (typeof accounts)[0],
+  ];
+  const core = await deployCore(admin);
+  const pairs = builtPairs();
+  if (pairs.length === 0)
+    throw new Error('no circuit instance pair with a proving key: run `npm run build:circuits` first');
+  const perInstance: Record<string, unknown>[] = [];
+  let tokenPool: ProvenPool | undefined;
+  for (const circuits of pairs) {
+    const verifiers = await deployTestVerifiers(admin, circuits);
+    const latest = (await admin.publicClient.getBlock()).timestamp;
+    const pool = await ProvenPool.create(
+      admin,
+      operator,
+      core,
+      verifiers,
+      latest - 4n * BigInt(EPOCH_LENGTH_S),
+      7_000,
+      circuits,
+    );
+    tokenPool ??= pool;
+    const devices = Math.max(circuits.batchSize, circuits.registrationSlots);
+    const registerGas: number[] = [];
+    for (let i = 0; i < devices; i++) {
+      const before = await admin.publicClient.getBlockNumber();
+      await pool.registerDevices(1);
+      const block = await admin.publicClient.getBlock({
+        blockNumber: before + 1n,
+        includeTransactions: true,
+      });
+      const receipt = await admin.publicClient.getTransactionReceipt({ hash: block.transactions[0]!.hash });
+      registerGas.push(gasOf(receipt));
+    }
+    const registrationGas: number[] = [];
+    while (pool.state.count < devices)
+      registrationGas.push(gasOf(await pool.submitRegistration(await pool.proveRegistration())));
+    const slots = Array.from({ length: circuits.batchSize }, (_, slot) => slot);
+    const epochGas: Record<number, number[]> = { 1: [], 2: [] };
+    const finalizeGas: number[] = [];
+    for (const epoch of [1, 2]) {
+      const readings = new Map(
+        slots.map((slot) => [slot, pool.reading(slot, epoch, epoch * 50_000, epoch * 9_000)]),
+      );
+      for (const proof of await pool.proveEpoch(epoch, readings))
+        epochGas[epoch]!.push(gasOf(await pool.submitBatch(epoch, proof)));
+      finalizeGas.push(gasOf(await pool.finalize(epoch)));
+    }
+    const submitBatchGas = average(epochGas[2]!);
+    perInstance.push({
+      epochInstance: circuits.epochInstance,
+      registrationInstance: circuits.registrationInstance,
+      batchSize: circuits.batchSize,
+      registrationSlots: circuits.registrationSlots,
+      depth: circuits.depth,
+      registerDeviceGas: average(registerGas),
+      submitRegistrationGas: average(registrationGas),
+      submitRegistrationGasPerDevice: Math.round(average(registrationGas) / circuits.registrationSlots),
+      submitBatchBaselineGas: average(epochGas[1]!),
+      submitBatchGas,
+      finalizeEpochGas: average(finalizeGas),
+      gasPerDeviceEpoch: Math.round(submitBatchGas / circuits.batchSize),
+    });
+  }
+  figures.instances = perInstance;
+
+  // token operations on the first pool (epoch 2 has proven revenue)
+  const pool = tokenPool!;
+  const token = (
+    await deployArtifact(admin, 'RevenueShareToken', [
+      'Bench share',
+      'BS',
+      admin.account.address,
+      core.attestationRegistry,
+      pool.poolId,
+      core.stablecoin,
+      1_400n * 10n ** 18n,
+    ])
+  ).address;
+  const t = { address: token, abi: revenueShareTokenAbi };
+  for (const role of ['AGENT_ROLE', 'DISTRIBUTOR_ROLE'] as const) {
+    const id = await admin.publicClient.readContract({ ...t, functionName: role });
+    await writeAndWait(admin, { ...t, functionName: 'grantRole', args: [id, admin.account.address] });
+  }
+  for (const holder of [holderA, holderB]) {
+    await writeAndWait(admin, { ...t, functionName: 'setVerified', args: [holder.account.address, true] });
+    await writeAndWait(admin, { ...t, functionName: 'mint', args: [holder.account.address, 10n ** 21n] });
+  }
+  await writeAndWait(admin, {
+    address: core.stablecoin,
+    abi: testStablecoinAbi,
+    functionName: 'mint',
+    args: [admin.account.address, 10n ** 15n],
+  });
+  await writeAndWait(admin, {
+    address: core.stablecoin,
+    abi: testStablecoinAbi,
+    functionName: 'approve',
+    args: [token, 10n ** 15n],
+  });
+  figures.distributeGas = gasOf(await writeAndWait(admin, { ...t, functionName: 'distribute', args: [2n] }));
+  figures.withdrawFundsGas = gasOf(await writeAndWait(holderA, { ...t, functionName: 'withdrawFunds' }));
+  figures.transferGas = gasOf(
+    await writeAndWait(holderA, {
+      ...t,
+      functionName: 'transfer',
+      args: [holderB.account.address, 10n ** 18n],
+    }),
+  );
+  const measured = (perInstance[0] as { submitBatchGas: number }).submitBatchGas;
+  figures.productionEstimate = {
+    note: 'Groth16 verification gas depends on the 10 public inputs only, not on B or D',
+    epoch_b16_d16: { batchSize: 16, gasPerDeviceEpoch: Math.round(measured / 16) },
+    epoch_b64_d20: { batchSize: 64, gasPerDeviceEpoch: Math.round(measured / 64) },
+    goalGasPerDeviceEpoch: 30_000,
+  };
+} finally {
+  await anvil.stop();
+}
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'gas.json'), `${JSON.stringify(figures, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
