@@ -98,7 +98,8 @@ describe('epoch circuit against the reference model on random fleets', () => {
         // any total off by one is refused
         const probe = result.batches[int(0, result.batches.length - 1)];
         if (probe) {
-          const field = (['totalEnergyWh', 'totalRevenueMinor', 'reportingCount'] as const)[int(0, 2)] ?? 'totalEnergyWh';
+          const field =
+            (['totalEnergyWh', 'totalRevenueMinor', 'reportingCount'] as const)[int(0, 2)] ?? 'totalEnergyWh';
           const input: CircuitInput = structuredClone(probe.input);
           input[field] = (BigInt(input[field] as string) + 1n).toString();
           await expect(calculateWitness(CIRCUIT, input)).rejects.toThrow(/Assert Failed/);
