@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { BaseError } from '../lib/errors.ts';
 import { FAULT_KINDS, type FleetConfig, parseFleetConfig, SimulatorConfigError } from './config.ts';
 import { FleetGenerator } from './generator.ts';
+import { ParallelFleetGenerator } from './parallel/parallel-generator.ts';
 import { runFleet } from './runner.ts';
 import { formatSummary, summaryToJson } from './summary.ts';
 
@@ -32,6 +33,7 @@ MQTT
   --relay-user <name>      relay username in pooled mode (default fleet-relay)
   --relay-password <pw>    relay password in pooled mode
   --max-in-flight <n>      QoS 1 publishes awaiting PUBACK (default 1000)
+  --threads <n>            worker threads signing shards of the fleet in live runs (default 1)
   --dry-run                generate and sign the stream without MQTT; print the summary
 Faults (probability per reading, 0..1)
   --faults <rate>          every fault kind at this rate
@@ -102,6 +104,7 @@ export function configFromArgs(argv: readonly string[]): {
       'relay-password': { type: 'string' },
       'max-in-flight': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      threads: { type: 'string' },
       faults: { type: 'string' },
       'clock-skew-s': { type: 'string' },
       'offline-duration-s': { type: 'string' },
@@ -133,6 +136,7 @@ export function configFromArgs(argv: readonly string[]): {
   if (str('interval') !== undefined) raw.intervalS = parseDurationS(str('interval')!);
   if (str('speed') !== undefined) raw.speed = number('speed', str('speed')!);
   if (v.fast) raw.speed = 0;
+  if (str('threads') !== undefined) raw.signingThreads = number('threads', str('threads')!);
   raw.mqtt ??= {};
   if (str('broker') !== undefined) raw.mqtt.url = str('broker');
   if (str('mode') !== undefined) raw.mqtt.mode = str('mode');
@@ -174,13 +178,16 @@ async function main(): Promise<void> {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
   log('simulate: preparing device keys ...');
-  const generator = new FleetGenerator(config);
-  log(`simulate: ${generator.devices.length} devices, ${generator.plannedReadings()} reading slots`);
+  const generator =
+    config.signingThreads > 1
+      ? new ParallelFleetGenerator(config, { threads: config.signingThreads })
+      : new FleetGenerator(config);
+  log(`simulate: ${generator.devices.length} devices, ${config.signingThreads} signing thread(s)`);
   if (args.dryRun) {
     const startedMs = Date.now();
     let lastMs = startedMs;
     let count = 0;
-    for (const _message of generator) {
+    for await (const _message of generator) {
       count += 1;
       if (Date.now() - lastMs > 1000) {
         lastMs = Date.now();

@@ -155,6 +155,8 @@ export const fleetConfigSchema = z
     pools: z.array(poolSchema).min(1),
     faults: faultsSchema.prefault({}),
     mqtt: mqttSchema.prefault({}),
+    /** Worker threads simulating and signing shards of the fleet in live runs (1 = in the main thread). */
+    signingThreads: int().min(1).max(64).default(1),
     /** Key file (SPEC section 2): loaded if it exists and matches the fleet, otherwise written. */
     keysFile: z.string().optional(),
   })

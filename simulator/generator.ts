@@ -23,8 +23,12 @@ export interface SimMessage {
   /** UTF-8 payload exactly as it must be published. */
   readonly payload: string;
   readonly deviceId: string;
+  /** Position of the device in the fleet (`FleetGenerator.devices`). */
+  readonly deviceIndex: number;
   readonly poolId: number;
   readonly kind: DeviceKind;
+  /** True for a held out-of-order message released when the run ends (after every slot). */
+  readonly endOfRun: boolean;
   /** Simulated unix time at which the message is published (the gateway's clock, in simulated time). */
   readonly publishTs: number;
   /** The fault applied to this message, if any. */
@@ -62,10 +66,17 @@ export interface FleetStats {
 export interface FleetGeneratorOptions {
   /** Device keys by id; default: loaded from / written to `config.keysFile`, or derived from the seed. */
   keys?: Map<string, DeviceKey>;
+  /**
+   * Simulate only the devices whose fleet index is `index` modulo `count` (parallel generation); the
+   * stats then cover those devices, and the streams of all shards merged by
+   * (publishTs, endOfRun, deviceIndex) equal the unsharded stream.
+   */
+  shard?: { readonly index: number; readonly count: number };
 }
 
 interface DeviceState {
   readonly spec: DeviceSpec;
+  readonly deviceIndex: number;
   readonly key: DeviceKey;
   readonly sim: SimulatedDevice;
   readonly faultRng: Rng;
@@ -122,12 +133,17 @@ export class FleetGenerator implements Iterable<SimMessage> {
         hint: 'keep the sum of rates <= 1',
       });
     }
-    this.states = this.devices.map((spec) => {
+    const shard = options.shard ?? { index: 0, count: 1 };
+    const owned = this.devices
+      .map((spec, deviceIndex) => ({ spec, deviceIndex }))
+      .filter(({ deviceIndex }) => deviceIndex % shard.count === shard.index);
+    this.states = owned.map(({ spec, deviceIndex }) => {
       const key = this.keys.get(spec.deviceId);
       if (key === undefined) throw new SimulatorConfigError(`no key for device ${spec.deviceId}`);
       this.truth.register(spec.deviceId, spec.ratedPowerW, spec.maxTariffMinorPerKwh);
       return {
         spec,
+        deviceIndex,
         key,
         sim: new SimulatedDevice(spec, deriveRng(config.seed, 'physics', spec.deviceId)),
         faultRng: deriveRng(config.seed, 'faults', spec.deviceId),
@@ -141,8 +157,8 @@ export class FleetGenerator implements Iterable<SimMessage> {
     const zero = () => ({ ev: 0n, pv: 0n });
     this.stats = {
       devices: {
-        ev: this.devices.filter((d) => d.kind === 'ev').length,
-        pv: this.devices.filter((d) => d.kind === 'pv').length,
+        ev: this.states.filter((s) => s.spec.kind === 'ev').length,
+        pv: this.states.filter((s) => s.spec.kind === 'pv').length,
       },
       readings: { ev: 0, pv: 0 },
       messages: 0,
@@ -181,7 +197,7 @@ export class FleetGenerator implements Iterable<SimMessage> {
       }
     }
     for (const state of this.states) {
-      if (state.held !== undefined) yield this.emitHeld(state, this.endTs);
+      if (state.held !== undefined) yield this.emitHeld(state, this.endTs, true);
     }
     this.finish();
   }
@@ -286,10 +302,10 @@ export class FleetGenerator implements Iterable<SimMessage> {
     return reading as SignedReading;
   }
 
-  private emitHeld(state: DeviceState, publishTs: number): SimMessage {
+  private emitHeld(state: DeviceState, publishTs: number, endOfRun = false): SimMessage {
     const held = state.held!;
     state.held = undefined;
-    return this.emit(state, publishTs, held, serializeReading(held), 'outOfOrder', true);
+    return this.emit(state, publishTs, held, serializeReading(held), 'outOfOrder', true, endOfRun);
   }
 
   private emit(
@@ -299,6 +315,7 @@ export class FleetGenerator implements Iterable<SimMessage> {
     payload: string,
     fault: FaultKind | undefined,
     genuine: boolean,
+    endOfRun = false,
   ): SimMessage {
     const brokenBy = fault === 'malformed' || fault === 'oversized' || fault === 'tamper' ? fault : undefined;
     const expected = this.truth.judge(reading, publishTs, brokenBy);
@@ -314,8 +331,10 @@ export class FleetGenerator implements Iterable<SimMessage> {
       topic: topicFor(state.spec.poolId, state.spec.deviceId),
       payload,
       deviceId: state.spec.deviceId,
+      deviceIndex: state.deviceIndex,
       poolId: state.spec.poolId,
       kind: state.spec.kind,
+      endOfRun,
       publishTs,
       fault,
       expected,

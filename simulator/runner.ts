@@ -4,6 +4,7 @@ import { type BrokerAccount, fleetBrokerAuth } from './broker-auth.ts';
 import type { FleetConfig } from './config.ts';
 import { type ConnectionMode, openConnections } from './connections.ts';
 import { FleetGenerator, type FleetStats, type SimMessage } from './generator.ts';
+import { ParallelFleetGenerator } from './parallel/parallel-generator.ts';
 import { SimClock } from './sim-clock.ts';
 
 /** Progress of a live run, reported about once a second. */
@@ -37,14 +38,18 @@ export interface RunSummary {
 /** Options of {@link runFleet}. */
 export interface RunFleetOptions {
   readonly config: FleetConfig;
-  /** Default: a new generator from `config`. */
-  readonly generator?: FleetGenerator;
+  /** Default: a new generator from `config` (parallel when `config.signingThreads` > 1). */
+  readonly generator?: FleetGenerator | ParallelFleetGenerator;
   /** Default: `config.mqtt.url`; with neither, an embedded broker is started and stopped. */
   readonly brokerUrl?: string;
   /** Accounts allowed on the embedded broker besides the devices and the relay (e.g. a subscriber). */
   readonly brokerServices?: readonly BrokerAccount[];
   /** Called once the broker is reachable and the clock started. */
-  readonly onStart?: (info: { brokerUrl: string; clock: SimClock; generator: FleetGenerator }) => void;
+  readonly onStart?: (info: {
+    brokerUrl: string;
+    clock: SimClock;
+    generator: FleetGenerator | ParallelFleetGenerator;
+  }) => void;
   readonly onProgress?: (progress: RunProgress) => void;
   /** Called for each message after its PUBACK. */
   readonly onAcked?: (message: SimMessage) => void;
@@ -66,7 +71,11 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   const { config } = options;
-  const generator = options.generator ?? new FleetGenerator(config);
+  const generator =
+    options.generator ??
+    (config.signingThreads > 1
+      ? new ParallelFleetGenerator(config, { threads: config.signingThreads })
+      : new FleetGenerator(config));
   const keys = generator.devices.map((d) => generator.keys.get(d.deviceId)!);
   const relay = { username: config.mqtt.relayUsername, password: config.mqtt.relayPassword };
   let brokerUrl = options.brokerUrl ?? config.mqtt.url;
@@ -98,7 +107,6 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   const clock = new SimClock(generator.startTs, config.speed);
   clock.start();
   options.onStart?.({ brokerUrl, clock, generator });
-  const planned = Math.max(1, generator.plannedReadings());
   const publishedByKind: Record<DeviceKind, number> = { ev: 0, pv: 0 };
   let published = 0;
   let acked = 0;
@@ -108,7 +116,6 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   let lastProgressMs = Date.now();
   const progressIntervalMs = options.progressIntervalMs ?? 1000;
   const report = (simNowTs: number) => {
-    const readings = generator.stats.readings.ev + generator.stats.readings.pv;
     options.onProgress?.({
       simNowTs,
       lagS: config.speed > 0 ? Math.max(0, clock.nowS() - simNowTs) : 0,
@@ -116,13 +123,13 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
       acked,
       publishedByKind: { ...publishedByKind },
       inFlight,
-      fraction: Math.min(1, (readings + generator.stats.offlineSkippedReadings) / planned),
+      fraction: config.durationS === 0 ? 1 : Math.min(1, (simNowTs - generator.startTs) / config.durationS),
     });
   };
 
   try {
     let sinceYield = 0;
-    for (const message of generator) {
+    for await (const message of generator) {
       if (options.signal?.aborted) break;
       if (config.speed > 0) {
         const waitMs = clock.wallTimeOf(message.publishTs) - Date.now();
