@@ -26,6 +26,10 @@ export const BASE_WINDOWS = 32;
 export const BASE_ENTRIES = 255;
 /** Largest Poseidon width t compiled into the kernel (6 inputs). */
 export const MAX_KERNEL_T = 7;
+/** Most points of one multi-scalar multiplication (batch verification). */
+export const MSM_MAX_POINTS = 1024;
+/** Buckets of the multi-scalar multiplication: signed 8-bit digits, |digit| in 1..128. */
+export const MSM_BUCKETS = 129;
 
 /** Addresses of the kernel's static regions, for the JavaScript side. */
 export interface KernelLayout {
@@ -35,6 +39,16 @@ export interface KernelLayout {
   pBaseTable: number;
   /** Scratch for table building: 256 points + 256 elements. */
   pScratch: number;
+  /** MSM points: MSM_MAX_POINTS entries of 3 points each (extended, cached, negated cached). */
+  pMsmPoints: number;
+  /** MSM buckets (extended), index = |digit|. */
+  pMsmBuckets: number;
+  /** MSM accumulator, running sum and window total (extended). */
+  pMsmAcc: number;
+  pMsmRun: number;
+  pMsmTot: number;
+  /** The identity point (extended, Montgomery). */
+  pIdentity: number;
   /** One-past the last used byte. */
   end: number;
 }
@@ -625,6 +639,17 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_fromMontgomery', at(c, 'r', N8), at(c, 'r', N8)),
   ]);
 
+  const pMsmPoints = module.alloc(MSM_MAX_POINTS * 3 * POINT_BYTES);
+  const pMsmBuckets = module.alloc(MSM_BUCKETS * POINT_BYTES);
+  const pMsmAcc = module.alloc(POINT_BYTES);
+  const pMsmRun = module.alloc(POINT_BYTES);
+  const pMsmTot = module.alloc(POINT_BYTES);
+  const pIdentity = module.alloc([
+    ...bytesLE(0n),
+    ...bytesLE(toMont(1n)),
+    ...bytesLE(toMont(1n)),
+    ...bytesLE(0n),
+  ]);
   const pIo = module.alloc(16 * N8);
   const pScratch = module.alloc(256 * POINT_BYTES + 256 * N8);
   for (const name of [
@@ -636,6 +661,10 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     'frm_inverse',
     'frm_toMontgomery',
     'frm_fromMontgomery',
+    'frm_neg',
+    'frm_exp',
+    'frm_eq',
+    'ed_toCached',
     'ed_add',
     'ed_addCached',
     'ed_addPre',
@@ -657,5 +686,8 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
   }
   const end = module.free as number;
   module.setMemory(Math.ceil((end + 65536) / 65536));
-  return { bytes: module.build() as Uint8Array, layout: { pIo, pBaseTable, pScratch, end } };
+  return {
+    bytes: module.build() as Uint8Array,
+    layout: { pIo, pBaseTable, pScratch, pMsmPoints, pMsmBuckets, pMsmAcc, pMsmRun, pMsmTot, pIdentity, end },
+  };
 }

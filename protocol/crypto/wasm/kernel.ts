@@ -19,6 +19,14 @@ interface KernelExports {
   frm_copy(a: Ptr, r: Ptr): void;
   frm_inverse(a: Ptr, r: Ptr): void;
   frm_toMontgomery(a: Ptr, r: Ptr): void;
+  frm_fromMontgomery(a: Ptr, r: Ptr): void;
+  frm_neg(a: Ptr, r: Ptr): void;
+  frm_exp(base: Ptr, scalar: Ptr, scalarBytes: number, r: Ptr): void;
+  frm_eq(a: Ptr, b: Ptr): number;
+  ed_addCached(p: Ptr, q: Ptr, r: Ptr): void;
+  ed_double(p: Ptr, r: Ptr, withT: number): void;
+  ed_toCached(p: Ptr, r: Ptr): void;
+  ed_eq(p: Ptr, q: Ptr): number;
   ed_add(p: Ptr, q: Ptr, r: Ptr): void;
   ed_fromAffine(p: Ptr, r: Ptr): void;
   ed_mulBase(ps: Ptr, r: Ptr): void;
@@ -34,6 +42,7 @@ export interface Kernel {
   readonly exports: KernelExports;
   readonly layout: KernelLayout;
   readonly view: DataView;
+  readonly bytes: Uint8Array;
 }
 
 /** The few WebAssembly constructors used here (the project's TypeScript lib has no DOM types). */
@@ -112,6 +121,7 @@ export function kernel(): Kernel {
       exports: wasm.exports as unknown as KernelExports,
       layout,
       view: new DataView(memory.buffer),
+      bytes: new Uint8Array(memory.buffer),
     };
     fillBaseTable(k);
     instance = k;
@@ -178,4 +188,56 @@ export function kernelVerifyReading(
   writeBig(k, pIo + 8 * N8, Ay);
   writeBig(k, pIo + 9 * N8, S);
   return k.exports.reading_verify(pIo) === 1;
+}
+
+/** base^exponent mod p for a canonical base, exponent < 2^256. */
+export function kernelPow(base: bigint, exponent: bigint): bigint {
+  const k = kernel();
+  const { pIo } = k.layout;
+  writeBig(k, pIo, base);
+  k.exports.frm_toMontgomery(pIo, pIo);
+  writeBig(k, pIo + N8, exponent);
+  k.exports.frm_exp(pIo, pIo + N8, N8, pIo + 2 * N8);
+  k.exports.frm_fromMontgomery(pIo + 2 * N8, pIo + 2 * N8);
+  return readBig(k, pIo + 2 * N8);
+}
+
+/**
+ * The signature equation S*B8 == R8 + 8*h*A for a known h = Poseidon(R8x, R8y, Ax, Ay, m); inputs canonical,
+ * R8 and A on the curve, S < l (checked by the caller).
+ */
+export function kernelCheckSignature(
+  R8x: bigint,
+  R8y: bigint,
+  Ax: bigint,
+  Ay: bigint,
+  S: bigint,
+  h: bigint,
+): boolean {
+  const k = kernel();
+  const e = k.exports;
+  const { pIo } = k.layout;
+  const a8 = pIo + 2 * N8; // 4 elements
+  const q = pIo + 6 * N8; // 4 elements
+  const r8 = pIo + 10 * N8; // 4 elements
+  const scalar = pIo + 14 * N8;
+  writeBig(k, pIo, Ax);
+  writeBig(k, pIo + N8, Ay);
+  e.frm_toMontgomery(pIo, pIo);
+  e.frm_toMontgomery(pIo + N8, pIo + N8);
+  e.ed_fromAffine(pIo, a8);
+  e.ed_double(a8, a8, 0);
+  e.ed_double(a8, a8, 0);
+  e.ed_double(a8, a8, 1);
+  writeBig(k, scalar, h);
+  e.ed_mulVar(a8, scalar, q);
+  writeBig(k, pIo, R8x);
+  writeBig(k, pIo + N8, R8y);
+  e.frm_toMontgomery(pIo, pIo);
+  e.frm_toMontgomery(pIo + N8, pIo + N8);
+  e.ed_fromAffine(pIo, r8);
+  e.ed_add(q, r8, q);
+  writeBig(k, scalar, S);
+  e.ed_mulBase(scalar, r8);
+  return e.ed_eq(r8, q) === 1;
 }
