@@ -11,7 +11,7 @@
  * over 15 min at 2^14, 42 min at 2^16.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,11 +135,21 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // merge with earlier runs (the 2^18 run is done on its own): one entry per tool and power
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   await mkdir(resultsDir, { recursive: true });
+  const resultsPath = join(resultsDir, 'ptau-dev.json');
+  const earlier = await readFile(resultsPath, 'utf8')
+    .then((text) => (JSON.parse(text) as { measurements: (Measurement & { date?: string })[] }).measurements)
+    .catch(() => []);
+  const date = new Date().toISOString();
+  const merged = [
+    ...earlier.filter((e) => !measurements.some((m) => m.tool === e.tool && m.power === e.power)),
+    ...measurements.map((m) => ({ ...m, date, threads })),
+  ].sort((a, b) => a.tool.localeCompare(b.tool) || a.power - b.power);
   await writeFile(
-    join(resultsDir, 'ptau-dev.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, threads, snarkjsReferencePrepareSeconds: SNARKJS_REFERENCE_PREPARE_S, measurements }, null, 2)}\n`,
+    resultsPath,
+    `${JSON.stringify({ cpus: cpus().length, snarkjsReferencePrepareSeconds: SNARKJS_REFERENCE_PREPARE_S, measurements: merged }, null, 2)}\n`,
   );
 }
 
