@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:net';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 
 /** Decides whether a client may connect; `password` is the raw CONNECT password. */
-export type AuthenticateFn = (clientId: string, username: string | undefined, password: Buffer | undefined) => boolean;
+export type AuthenticateFn = (
+  clientId: string,
+  username: string | undefined,
+  password: Buffer | undefined,
+) => boolean;
 /** Decides whether an authenticated client may publish to `topic`. */
 export type AuthorizePublishFn = (clientId: string, username: string | undefined, topic: string) => boolean;
 
@@ -69,8 +73,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       callback(new Error(`client ${client.id} may not publish to ${packet.topic}`));
     };
   }
-  if (authenticate) {
-    // aedes does not keep the CONNECT user name on the client; remember it for authorizePublish.
+  if (authenticate || authorizePublish) {
+    // aedes does not keep the CONNECT user name on the client; remember it for authorizePublish
+    // (also when only authorizePublish is given: aedes' default authenticate lets everyone in).
     const original = aedes.authenticate;
     aedes.authenticate = (client, username, password, callback) => {
       (client as Client & { username?: string }).username = username ?? undefined;

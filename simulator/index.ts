@@ -25,6 +25,11 @@ export { buildFleet, type DeviceSpec } from './fleet.ts';
 export { FleetGenerator, type FleetGeneratorOptions, type FleetStats, type SimMessage } from './generator.ts';
 export { type ExpectedOutcome, type GatewayAssumptions, GroundTruth } from './ground-truth.ts';
 export { deriveDeviceKey, loadOrCreateFleetKeys } from './keys.ts';
+export {
+  ParallelFleetGenerator,
+  type ParallelFleetGeneratorOptions,
+  ShardWorkerError,
+} from './parallel/parallel-generator.ts';
 export { deriveRng, Rng } from './prng.ts';
 export { type RunFleetOptions, type RunProgress, type RunSummary, runFleet } from './runner.ts';
 export { SimClock } from './sim-clock.ts';

@@ -55,3 +55,27 @@ describe('embedded broker sessions', () => {
     expect(received).toEqual([]);
   });
 });
+
+describe('embedded broker with only a publish hook', () => {
+  it('passes the CONNECT user name to authorizePublish', async () => {
+    const seen: Array<string | undefined> = [];
+    const restricted = await startEmbeddedBroker({
+      authorizePublish: (_clientId, username, topic) => {
+        seen.push(username);
+        return topic === `fleet/1/${username}/reading`;
+      },
+    });
+    try {
+      const client = await mqtt.connectAsync(restricted.url, {
+        clientId: 'ev-1-00003',
+        username: 'ev-1-00003',
+        password: 'x',
+      });
+      await client.publishAsync('fleet/1/ev-1-00003/reading', 'ok', { qos: 1 });
+      await client.endAsync();
+      expect(seen).toEqual(['ev-1-00003']);
+    } finally {
+      await restricted.close();
+    }
+  });
+});
