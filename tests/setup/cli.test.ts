@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const execFileAsync = promisify(execFile);
+
+/** Runs `setup/cli.ts` like `npm run setup:dev -- ...` does; never throws, returns the exit code. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', 'setup/cli.ts', ...args],
+      {
+        cwd: projectRoot,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe('npm run setup:dev', () => {
+  let cacheDir: string;
+  beforeAll(async () => {
+    cacheDir = await mkdtemp(join(tmpdir(), 'dev-ptau-cli-'));
+  });
+  afterAll(async () => {
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('writes the file, reports estimate and progress on stderr, prints the path last on stdout', async () => {
+    const { code, stdout, stderr } = await cli(['--power', '4', '--cache-dir', cacheDir, '--threads', '1']);
+    expect(code).toBe(0);
+    const path = stdout.trim().split('\n').at(-1) as string;
+    expect(path.startsWith(cacheDir)).toBe(true);
+    expect(existsSync(path)).toBe(true);
+    expect(stderr).toMatch(/DEVELOPMENT ONLY/);
+    expect(stderr).toMatch(/100\.0%/);
+  }, 120_000);
+
+  it('exits 1 with the refusal when the power is out of range', async () => {
+    const { code, stderr } = await cli(['--power', '40', '--cache-dir', cacheDir]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/power 40 is not an integer in 1\.\.27/);
+  }, 60_000);
+
+  it('exits 1 with the usage when --power is missing or --threads is not a positive integer', async () => {
+    const missing = await cli(['--cache-dir', cacheDir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--power is required/);
+    const badThreads = await cli(['--power', '4', '--threads', '0']);
+    expect(badThreads.code).toBe(1);
+    expect(badThreads.stderr).toMatch(/--threads 0 is not a positive integer/);
+  }, 60_000);
+});
