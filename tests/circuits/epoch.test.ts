@@ -69,7 +69,7 @@ function epoch2Batch(state = baselinePool()) {
     [1, reading(devices[1] as TestDevice, { seq: 12, ts: 1_005_000, energyWh: 6001, revenueMinor: 800 })],
     [3, reading(devices[3] as TestDevice, { seq: 11, ts: 1_007_199, energyWh: 5003, revenueMinor: 703 })],
   ]);
-  return { state, batch: buildEpochBatch(state.clone(), 0, readings, EPOCH2, 4) };
+  return { state, readings, batch: buildEpochBatch(state.clone(), 0, readings, EPOCH2, 4) };
 }
 
 beforeAll(() => {
@@ -155,7 +155,7 @@ describe('EpochBatch rejects forbidden inputs', () => {
     }
   });
 
-  it('a leaf already updated inside the epoch (lastTs >= epochStart): no second update, no replayed batch', async () => {
+  it('a leaf already updated inside the epoch (lastTs >= epochStart): no second update', async () => {
     const { state, batch } = epoch2Batch();
     const after = state.clone();
     const first = buildEpochBatch(
@@ -191,10 +191,26 @@ describe('EpochBatch rejects forbidden inputs', () => {
     setSlot(input, 'energyWh', 1, 6002);
     setSlot(input, 'revenueMinor', 1, 800);
     await rejects(await reseal(input, new Map([[1, devices[1]?.privateKey as string]])));
-    // the very same batch again, on the updated tree
+  });
+
+  it('the same batch replayed on the tree it produced', async () => {
+    const { state, batch, readings } = epoch2Batch();
+    const updated = state.clone();
+    buildEpochBatch(updated, 0, readings, EPOCH2, 4);
     const replay = structuredClone(batch.input);
-    replay.oldRoot = after.root.toString();
-    await rejects(replay);
+    replay.oldRoot = updated.root.toString();
+    replay.siblings = updated.tree.siblings(0, 2).map(String);
+    for (let i = 0; i < 4; i++) {
+      setSlot(replay, 'oldLeaf', i, updated.tree.leaf(i));
+      if (!readings.has(i)) continue;
+      const leaf = updated.leaf(i);
+      for (const k of ['lastSeq', 'lastTs', 'lastEnergyWh', 'lastRevenueMinor'] as const)
+        setSlot(replay, k, i, leaf[k]);
+    }
+    await rejects(await reseal(replay, new Map()));
+    // control: the same edited input with every slot disabled is a valid (inert) batch on that tree
+    for (let i = 0; i < 4; i++) setSlot(replay, 'enabled', i, 0);
+    await accepts(await reseal(replay, new Map()));
   });
 
   it('a decreasing energy register and a decreasing revenue register', async () => {
