@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError } from '../lib/errors.ts';
 import { FAULT_KINDS, type FleetConfig, parseFleetConfig, SimulatorConfigError } from './config.ts';
@@ -35,6 +35,7 @@ MQTT
   --max-in-flight <n>      QoS 1 publishes awaiting PUBACK (default 1000)
   --threads <n>            worker threads signing shards of the fleet in live runs (default 1)
   --dry-run                generate and sign the stream without MQTT; print the summary
+  --out <file>             with --dry-run: write every message with its ground truth as NDJSON
 Faults (probability per reading, 0..1)
   --faults <rate>          every fault kind at this rate
   --fault-<kind> <rate>    one kind: ${FAULT_KINDS.join(', ')}
@@ -71,6 +72,7 @@ function number(flag: string, text: string): number {
 export function configFromArgs(argv: readonly string[]): {
   config: FleetConfig;
   dryRun: boolean;
+  out: string | undefined;
   json: boolean;
   quiet: boolean;
   help: boolean;
@@ -105,6 +107,7 @@ export function configFromArgs(argv: readonly string[]): {
       'max-in-flight': { type: 'string' },
       'dry-run': { type: 'boolean' },
       threads: { type: 'string' },
+      out: { type: 'string' },
       faults: { type: 'string' },
       'clock-skew-s': { type: 'string' },
       'offline-duration-s': { type: 'string' },
@@ -161,6 +164,7 @@ export function configFromArgs(argv: readonly string[]): {
   return {
     config: parseFleetConfig(raw),
     dryRun: v['dry-run'] === true,
+    out: str('out'),
     json: v.json === true,
     quiet: v.quiet === true,
     help: v.help === true,
@@ -187,13 +191,20 @@ async function main(): Promise<void> {
     const startedMs = Date.now();
     let lastMs = startedMs;
     let count = 0;
-    for await (const _message of generator) {
+    const out = args.out === undefined ? undefined : createWriteStream(args.out);
+    for await (const message of generator) {
       count += 1;
+      if (out !== undefined) {
+        const { index, topic, payload, deviceId, publishTs, fault, expected, genuine } = message;
+        const line = JSON.stringify({ index, topic, payload, deviceId, publishTs, fault, expected, genuine });
+        if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      }
       if (Date.now() - lastMs > 1000) {
         lastMs = Date.now();
         log(`simulate: ${count} messages`);
       }
     }
+    if (out !== undefined) await new Promise<void>((resolve) => out.end(() => resolve()));
     log(`simulate: ${count} messages in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
     process.stdout.write(
       args.json

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,36 @@ describe('simulator command line', () => {
       'ev-5-00003',
       'pv-5-0001',
     ]);
+  });
+
+  it('writes the stream with its ground truth as NDJSON in a dry run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const out = join(dir, 'stream.ndjson');
+    const { code, stderr } = cli([
+      '--ev',
+      '2',
+      '--pv',
+      '1',
+      '--duration',
+      '1h',
+      '--fault-tamper',
+      '0.3',
+      '--dry-run',
+      '--out',
+      out,
+    ]);
+    expect(code, stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3 * 13);
+    expect(lines.map((l) => l.index)).toEqual(lines.map((_l, i) => i));
+    const tampered = lines.filter((l) => l.fault === 'tamper');
+    expect(tampered.length).toBeGreaterThan(0);
+    expect(tampered.every((l) => l.expected.reason === 'SIGNATURE_INVALID' && l.genuine === false)).toBe(
+      true,
+    );
   });
 
   it('exits with a message naming the wrong field', () => {
