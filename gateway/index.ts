@@ -3,7 +3,7 @@ import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from 
 import { type GatewayDb, openGatewayDb } from './db.ts';
 import { startApiServer } from './http/server.ts';
 import { connectMqttSource, type MqttSource } from './ingest/mqtt-source.ts';
-import { IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
+import { type CommittedBatch, IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './ingest/verifier.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -23,6 +23,7 @@ export { Quarantine, type QuarantineEntry } from './quarantine/quarantine.ts';
 export { Registry } from './registry/registry.ts';
 export type { DeviceRecord, DeviceRegistration, PoolRecord } from './registry/types.ts';
 export { openGatewayDb } from './db.ts';
+export type { CommittedBatch, PipelineCounts } from './ingest/pipeline.ts';
 
 /** Options of {@link startGateway} that are not configuration. */
 export interface StartGatewayOptions {
@@ -34,6 +35,17 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** Wait until the subscription is granted (default true; set false to start while the broker is down). */
   waitForSubscription?: boolean;
+  /** Called after each batch is committed to the ledger and acknowledged. */
+  onBatchCommitted?: (batch: CommittedBatch) => void;
+}
+
+/** Health of a running gateway. */
+export interface GatewayHealth {
+  ok: boolean;
+  mqttConnected: boolean;
+  /** Why ingest stopped, if it did. */
+  failure: string | undefined;
+  queueDepth: number;
 }
 
 /** A running gateway. */
@@ -53,6 +65,8 @@ export interface GatewayHandle {
   counts(): PipelineCounts;
   /** Messages received but not yet acknowledged. */
   queueDepth(): number;
+  /** What `/health` reports: ok when connected and ingest has not stopped on an error. */
+  health(): GatewayHealth;
   /** Writes everything received so far and acknowledges it. */
   drain(): Promise<void>;
   /** Stops ingest (unprocessed messages stay with the broker), drains, and closes every part. */
@@ -95,14 +109,16 @@ export async function startGateway(
         : (options.timeSeries ?? (await loadTimeSeriesStore(config, registry)));
     if (timeSeries !== undefined && options.timeSeries === undefined) cleanups.push(() => timeSeries.close());
 
-    const verifier: SignatureVerifier = await createSignatureVerifier(config.verify.threads);
-    cleanups.push(() => verifier.close());
-
     let pipeline: IngestPipeline | undefined;
     const metrics = createGatewayMetrics(
       () => pipeline?.queueDepth() ?? 0,
       () => timeSeries?.bufferedPoints() ?? 0,
     );
+    const verifier: SignatureVerifier = await createSignatureVerifier(config.verify.threads, (error) => {
+      metrics.verifyWorkerFailures.inc();
+      logger.error('signature worker failed; verified this batch on the main thread', { error });
+    });
+    cleanups.push(() => verifier.close());
     pipeline = new IngestPipeline({
       db,
       registry,
@@ -115,6 +131,7 @@ export async function startGateway(
       now,
       maxBatchSize: config.batch.maxSize,
       maxBatchDelayMs: config.batch.maxDelayMs,
+      onBatchCommitted: options.onBatchCommitted,
     });
     const ingest = pipeline;
 
@@ -131,6 +148,15 @@ export async function startGateway(
     });
     cleanups.push(() => mqtt.close());
 
+    const health = (): GatewayHealth => {
+      const failure = ingest.failure();
+      return {
+        ok: failure === undefined && mqtt.connected(),
+        mqttConnected: mqtt.connected(),
+        failure: failure?.message,
+        queueDepth: ingest.queueDepth(),
+      };
+    };
     const server: Server = await startApiServer(
       {
         registry,
@@ -139,15 +165,7 @@ export async function startGateway(
         metrics,
         timeSeries,
         heads: () => evaluator.allHeads(),
-        health: () => {
-          const failure = ingest.failure();
-          return {
-            ok: failure === undefined && mqtt.connected(),
-            mqttConnected: mqtt.connected(),
-            failure: failure?.message,
-            queueDepth: ingest.queueDepth(),
-          };
-        },
+        health,
         reportingWindowS: config.fleet.reportingWindowS,
         now,
         logger,
@@ -188,6 +206,7 @@ export async function startGateway(
       timeSeries,
       mqtt,
       counts: () => ({ ...ingest.counts }),
+      health,
       queueDepth: () => ingest.queueDepth(),
       drain: () => ingest.drain(),
       close: () => {

@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   readonly verifySeconds: Histogram;
   readonly timeSeriesErrors: Counter;
   readonly writeFailures: Counter;
+  readonly verifyWorkerFailures: Counter;
 }
 
 /**
@@ -88,6 +89,11 @@ export function createGatewayMetrics(
     help: 'Failed ledger transactions (retried; messages stay unacknowledged)',
     registers: [registry],
   });
+  const verifyWorkerFailures = new Counter({
+    name: 'gateway_verify_worker_failures_total',
+    help: 'Batches whose signature worker failed and that were verified on the main thread instead',
+    registers: [registry],
+  });
   new Gauge({
     name: 'gateway_queue_depth',
     help: 'Messages received and not yet acknowledged',
@@ -117,5 +123,6 @@ export function createGatewayMetrics(
     verifySeconds,
     timeSeriesErrors,
     writeFailures,
+    verifyWorkerFailures,
   };
 }

@@ -31,6 +31,16 @@ export interface PipelineDeps {
   now(): number;
   maxBatchSize: number;
   maxBatchDelayMs: number;
+  /** Called after each batch is committed and acknowledged (benchmarks, demos). */
+  onBatchCommitted?: ((batch: CommittedBatch) => void) | undefined;
+}
+
+/** What one committed batch contained. */
+export interface CommittedBatch {
+  readings: readonly LedgerReading[];
+  quarantined: number;
+  duplicates: number;
+  committedAtMs: number;
 }
 
 /** Running totals since start, for tests, the demo and `/health`. */
@@ -264,6 +274,12 @@ export class IngestPipeline {
     for (const { message } of prepared) message.ack();
     this.unacked -= prepared.length;
 
+    this.deps.onBatchCommitted?.({
+      readings: rows,
+      quarantined: rejects.length,
+      duplicates,
+      committedAtMs: Date.now(),
+    });
     const late = rows.length - handOffs.length;
     this.counts.batches++;
     this.counts.accepted += rows.length;

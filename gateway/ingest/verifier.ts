@@ -1,4 +1,4 @@
-import { type PublicKey, type SignedReading, verifyBatch } from '../../protocol/index.ts';
+import { type PublicKey, type SignedReading, verifyBatch, verifyReading } from '../../protocol/index.ts';
 import { createVerifyPool } from '../../protocol/verify-pool.ts';
 
 /** One signature to check. */
@@ -15,13 +15,17 @@ export interface SignatureVerifier {
 
 /**
  * A verifier over `threads` worker threads (the protocol module's pool), or on the main thread
- * when `threads` is 0. Resolves once the workers are ready.
+ * when `threads` is 0. Resolves once the workers are ready. If the pool fails on a batch, that
+ * batch is verified reading by reading on the main thread and `onWorkerFailure` is told.
  *
  * @example
  * const verifier = await createSignatureVerifier(2);
  * const ok = await verifier.verifyBatch([{ reading, publicKey }]);
  */
-export async function createSignatureVerifier(threads: number): Promise<SignatureVerifier> {
+export async function createSignatureVerifier(
+  threads: number,
+  onWorkerFailure: (error: unknown) => void = () => undefined,
+): Promise<SignatureVerifier> {
   if (threads === 0) {
     return {
       verifyBatch: async (items) => (items.length === 0 ? [] : verifyBatch(items)),
@@ -31,7 +35,16 @@ export async function createSignatureVerifier(threads: number): Promise<Signatur
   const pool = createVerifyPool({ threads });
   await pool.ready();
   return {
-    verifyBatch: (items) => (items.length === 0 ? Promise.resolve([]) : pool.verifyBatch(items)),
+    verifyBatch: async (items) => {
+      if (items.length === 0) return [];
+      try {
+        return await pool.verifyBatch(items);
+      } catch (error) {
+        // A failing worker must not stop ingest: check this batch one by one on the main thread.
+        onWorkerFailure(error);
+        return items.map((i) => verifyReading(i.reading, i.publicKey));
+      }
+    },
     close: () => pool.close(),
   };
 }

@@ -1,0 +1,411 @@
+/**
+ * Gateway ingest benchmark: signed readings per second through a real broker into the evidence
+ * ledger with every validation on (schema, registry, signature in worker threads, sequence,
+ * timestamp, registers, plausibility) and the time-series hand-off; publish -> ledger latency at a
+ * steady rate; resident memory with many registered devices.
+ *
+ *   npm run bench:gateway
+ *   npm run bench:gateway -- --messages 20000 --devices 1000 --threads 2 --latency-rate 1000,300 --memory 10000,20000
+ *
+ * Messages are signed before timing (and cached in .cache/bench/) and published from a worker
+ * thread, so the publisher does not compete for CPU with signing. Because cached messages carry
+ * fixed timestamps, the skew limit is widened (the check still runs). Prints the figures and writes
+ * bench/results/gateway-ingest.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import mqtt from 'mqtt';
+import { startEmbeddedBroker } from '../broker/embedded.ts';
+import { createBrokerAuth, sha256Hex } from '../gateway/broker-auth.ts';
+import { openGatewayDb } from '../gateway/db.ts';
+import { type CommittedBatch, type GatewayHandle, startGateway } from '../gateway/index.ts';
+import { Registry } from '../gateway/registry/registry.ts';
+import type { DeviceRegistration } from '../gateway/registry/types.ts';
+import {
+  derivePublicKey,
+  generatePrivateKey,
+  type PublicKey,
+  serializeReading,
+  signReading,
+  topicFor,
+} from '../protocol/index.ts';
+import { startMosquitto } from '../tests/support/mosquitto.ts';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    devices: { type: 'string', default: '1000' },
+    threads: { type: 'string', default: '2' },
+    'latency-rate': { type: 'string', default: '1000,300' },
+    'latency-seconds': { type: 'string', default: '10' },
+    memory: { type: 'string', default: '10000,20000' },
+    'memory-child': { type: 'string' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const BASE_TS = 1_767_225_600;
+const POOL = {
+  poolId: 1,
+  currency: 'CNY',
+  decimals: 2,
+  maxTariffMinorPerKwh: 190n,
+  epochLengthS: 86_400,
+  genesisTs: BASE_TS,
+};
+const RELAY = { username: 'bench-relay', password: 'bench-relay-secret' };
+const GATEWAY = { username: 'gateway', password: 'gateway-secret' };
+const cacheDir = join(import.meta.dirname, '..', '.cache', 'bench');
+
+interface Fleet {
+  devices: Array<{ deviceId: string; privateKey: string; publicKey: PublicKey }>;
+  messages: Array<[string, string]>;
+}
+
+/** D devices, each sending readings every 60 s (120 kW piles, 1 kWh and 150 fen per reading), interleaved. */
+function prepareFleet(
+  deviceCount: number,
+  messageCount: number,
+  tag: string,
+): { fleet: Fleet; file: string } {
+  mkdirSync(cacheDir, { recursive: true });
+  const file = join(cacheDir, `gateway-${tag}-${deviceCount}-${messageCount}.json`);
+  const fleetFile = `${file}.fleet.json`;
+  if (existsSync(file) && existsSync(fleetFile)) {
+    return {
+      fleet: {
+        devices: JSON.parse(readFileSync(fleetFile, 'utf8')),
+        messages: JSON.parse(readFileSync(file, 'utf8')),
+      },
+      file,
+    };
+  }
+  const started = performance.now();
+  const devices = Array.from({ length: deviceCount }, (_, i) => {
+    const privateKey = generatePrivateKey();
+    return { deviceId: `ev-${tag}-${i}`, privateKey, publicKey: derivePublicKey(privateKey) };
+  });
+  const messages: Array<[string, string]> = [];
+  for (let seq = 1; messages.length < messageCount; seq++) {
+    for (const d of devices) {
+      if (messages.length >= messageCount) break;
+      const reading = signReading(
+        {
+          v: 1,
+          kind: 'ev',
+          poolId: 1,
+          deviceId: d.deviceId,
+          seq,
+          ts: BASE_TS + seq * 60,
+          energyWh: seq * 1000,
+          revenueMinor: seq * 150,
+          powerW: 60_000,
+          sessionId: 1,
+        },
+        d.privateKey,
+      );
+      messages.push([topicFor(1, d.deviceId), serializeReading(reading)]);
+    }
+  }
+  writeFileSync(file, JSON.stringify(messages));
+  writeFileSync(fleetFile, JSON.stringify(devices));
+  log(
+    `  signed ${messages.length} readings of ${deviceCount} devices in ${((performance.now() - started) / 1000).toFixed(1)} s (cached in ${file})`,
+  );
+  return { fleet: { devices, messages }, file };
+}
+
+function registrations(fleet: Fleet): DeviceRegistration[] {
+  return fleet.devices.map((d) => ({
+    deviceId: d.deviceId,
+    poolId: 1,
+    kind: 'ev',
+    siteId: 'site-1',
+    ratedPowerW: 120_000,
+    publicKey: d.publicKey,
+    mqttPasswordSha256: sha256Hex(`pw-${d.deviceId}`),
+  }));
+}
+
+async function gatewayFor(
+  url: string,
+  fleet: Fleet,
+  onBatch?: (b: CommittedBatch) => void,
+): Promise<GatewayHandle> {
+  const dir = join(tmpdir(), `bench-gateway-${process.pid}-${Date.now()}`);
+  const ledgerPath = join(dir, 'gateway.duckdb');
+  const db = await openGatewayDb(ledgerPath);
+  const registry = await Registry.open(db);
+  await registry.addPool(POOL);
+  await registry.registerDevices(registrations(fleet));
+  db.close();
+  return startGateway(
+    {
+      mqtt: { url, clientId: `bench-gateway-${Date.now()}`, ...GATEWAY },
+      ledgerPath,
+      http: { host: '127.0.0.1', port: 0 },
+      verify: { threads: Number(values.threads) },
+      validation: { maxClockSkewS: 2_000_000_000 },
+      batch: { maxSize: 2000, maxDelayMs: 20 },
+      logLevel: 'warn',
+    },
+    onBatch ? { onBatchCommitted: onBatch } : {},
+  );
+}
+
+function histogramSum(gateway: GatewayHandle, name: 'verifySeconds' | 'ledgerWriteSeconds'): Promise<number> {
+  return gateway.metrics[name]
+    .get()
+    .then((m) => m.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0);
+}
+
+async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file: string) {
+  let url: string;
+  let stopBroker: () => Promise<void>;
+  let gateway: GatewayHandle | undefined;
+  let publisher = { username: undefined as string | undefined, password: undefined as string | undefined };
+  if (brokerKind === 'aedes') {
+    const broker = await startEmbeddedBroker(
+      createBrokerAuth(() => gateway?.registry, {
+        services: [{ username: GATEWAY.username, passwordSha256: sha256Hex(GATEWAY.password) }],
+        relays: [{ username: RELAY.username, passwordSha256: sha256Hex(RELAY.password) }],
+      }),
+    );
+    url = broker.url;
+    stopBroker = () => broker.close();
+    publisher = RELAY;
+  } else {
+    const broker = await startMosquitto();
+    url = broker.url;
+    stopBroker = () => broker.stop();
+  }
+  let firstReceivedMs = 0;
+  let lastCommitMs = 0;
+  let committed = 0;
+  gateway = await gatewayFor(url, fleet, (b) => {
+    committed += b.readings.length;
+    lastCommitMs = b.committedAtMs;
+    if (firstReceivedMs === 0 && b.readings[0]) firstReceivedMs = b.readings[0].receivedAtMs;
+  });
+  const worker = new Worker(new URL('./gateway-publisher.mjs', import.meta.url), {
+    workerData: { url, file, maxInFlight: 2000, ...publisher },
+  });
+  const published = new Promise<{ publishedMs: number; startedMs: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const { publishedMs, startedMs } = await published;
+  const deadline = Date.now() + 600_000;
+  while (
+    committed < fleet.messages.length &&
+    Date.now() < deadline &&
+    gateway.health().failure === undefined
+  ) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const counts = gateway.counts();
+  const elapsedS = (lastCommitMs - startedMs) / 1000;
+  const result = {
+    broker: brokerKind,
+    messages: fleet.messages.length,
+    accepted: counts.accepted,
+    rejected: counts.rejected,
+    readingsPerS: Math.round(counts.accepted / elapsedS),
+    elapsedS: Number(elapsedS.toFixed(2)),
+    publishS: Number((publishedMs / 1000).toFixed(2)),
+    verifyBusyS: Number((await histogramSum(gateway, 'verifySeconds')).toFixed(2)),
+    ledgerWriteS: Number((await histogramSum(gateway, 'ledgerWriteSeconds')).toFixed(2)),
+    batches: counts.batches,
+  };
+  await worker.terminate();
+  await gateway.close();
+  await stopBroker();
+  log(
+    `  ${brokerKind}: ${result.accepted}/${result.messages} accepted in ${result.elapsedS} s = ${result.readingsPerS} readings/s ` +
+      `(verify ${result.verifyBusyS} s, ledger writes ${result.ledgerWriteS} s over ${result.batches} batches)`,
+  );
+  return result;
+}
+
+async function latency(fleet: Fleet, rate: number) {
+  const broker = await startEmbeddedBroker();
+  const publishedAt = new Map<string, number>();
+  const latenciesMs: number[] = [];
+  const gateway = await gatewayFor(broker.url, fleet, (b) => {
+    for (const r of b.readings) {
+      const t = publishedAt.get(`${r.deviceId}/${r.seq}`);
+      if (t !== undefined) latenciesMs.push(b.committedAtMs - t);
+    }
+  });
+  const client = mqtt.connect(broker.url, { clientId: 'bench-latency' });
+  await new Promise((r) => client.once('connect', r));
+  const total = Math.min(fleet.messages.length, rate * Number(values['latency-seconds']));
+  const perTick = Math.max(1, Math.round(rate / 100));
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + perTick);
+      while (next < due) {
+        const [topic, payload] = fleet.messages[next++] as [string, string];
+        const { deviceId, seq } = JSON.parse(payload) as { deviceId: string; seq: number };
+        publishedAt.set(`${deviceId}/${seq}`, Date.now());
+        client.publish(topic, payload, { qos: 1 });
+      }
+      if (next >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 10);
+  });
+  const deadline = Date.now() + 60_000;
+  while (latenciesMs.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  client.end();
+  await gateway.close();
+  await broker.close();
+  latenciesMs.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((p / 100) * latenciesMs.length))] ?? NaN;
+  const result = {
+    ratePerS: rate,
+    readings: latenciesMs.length,
+    p50Ms: pct(50),
+    p90Ms: pct(90),
+    p99Ms: pct(99),
+    maxMs: latenciesMs.at(-1),
+  };
+  log(
+    `  publish -> ledger at ${rate}/s over ${result.readings} readings: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms`,
+  );
+  return result;
+}
+
+/** `count` public keys, derived once and cached. */
+function publicKeys(count: number): PublicKey[] {
+  mkdirSync(cacheDir, { recursive: true });
+  const file = join(cacheDir, 'gateway-public-keys.json');
+  const cached: PublicKey[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+  if (cached.length < count) {
+    while (cached.length < count) cached.push(derivePublicKey(generatePrivateKey()));
+    writeFileSync(file, JSON.stringify(cached));
+  }
+  return cached.slice(0, count);
+}
+
+/** Child mode: a gateway with D registered devices (synthetic public keys) and one ledger head per device. */
+async function memoryChild(deviceCount: number): Promise<void> {
+  const dir = join(tmpdir(), `bench-gateway-mem-${process.pid}`);
+  const ledgerPath = join(dir, 'gateway.duckdb');
+  const db = await openGatewayDb(ledgerPath);
+  const registry = await Registry.open(db);
+  await registry.addPool(POOL);
+  const keys = publicKeys(deviceCount);
+  const regs: DeviceRegistration[] = keys.map((publicKey, i) => ({
+    deviceId: `ev-mem-${i}`,
+    poolId: 1,
+    kind: 'ev',
+    siteId: `site-${Math.floor(i / 4)}`,
+    ratedPowerW: 120_000,
+    publicKey,
+    mqttPasswordSha256: sha256Hex(`pw-${i}`),
+  }));
+  await registry.registerDevices(regs);
+  await db.writer.run(
+    `INSERT INTO readings SELECT device_id, 1, 1, 'ev', ${BASE_TS}, 1000, 150, 0, 1, NULL, '1', '2', '3', 0, 0, true, true, 0, '{}' FROM devices`,
+  );
+  db.close();
+  const broker = await startEmbeddedBroker();
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  const gateway = await startGateway({
+    mqtt: { url: broker.url, clientId: 'bench-mem' },
+    ledgerPath,
+    http: { host: '127.0.0.1', port: 0 },
+    verify: { threads: Number(values.threads) },
+    logLevel: 'warn',
+    timeseries: { kind: 'none' },
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  global.gc?.();
+  const rss = process.memoryUsage().rss;
+  process.stdout.write(
+    `${JSON.stringify({ devices: deviceCount, rssMiB: Math.round(rss / 2 ** 20), baselineRssMiB: Math.round(before / 2 ** 20), heads: gateway.registry.listDevices().length })}\n`,
+  );
+  await gateway.close();
+  await broker.close();
+}
+
+async function main(): Promise<void> {
+  if (values['memory-child']) return memoryChild(Number(values['memory-child']));
+  const skip = new Set(values.skip.split(',').filter(Boolean));
+  const results: Record<string, unknown> = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    verifyThreads: Number(values.threads),
+  };
+  const deviceCount = Number(values.devices);
+  const messageCount = Number(values.messages);
+  log(
+    `gateway ingest benchmark: ${messageCount} pre-signed readings of ${deviceCount} devices, ${values.threads} verify threads`,
+  );
+  if (!skip.has('throughput')) {
+    const { fleet, file } = prepareFleet(deviceCount, messageCount, 'tp');
+    results.throughput = [await throughput('aedes', fleet, file)];
+    if (!skip.has('mosquitto'))
+      (results.throughput as unknown[]).push(await throughput('mosquitto', fleet, file));
+  }
+  if (!skip.has('latency')) {
+    results.latency = [];
+    for (const rate of values['latency-rate'].split(',').map(Number)) {
+      const { fleet } = prepareFleet(200, rate * Number(values['latency-seconds']), `lat${rate}`);
+      (results.latency as unknown[]).push(await latency(fleet, rate));
+    }
+  }
+  if (!skip.has('memory')) {
+    results.memory = [];
+    for (const d of values.memory.split(',').map(Number)) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--expose-gc',
+          '--import',
+          'tsx',
+          'bench/gateway-ingest.ts',
+          '--memory-child',
+          String(d),
+          '--threads',
+          values.threads,
+        ],
+        { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 300_000 },
+      );
+      const line = child.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{"devices"'))
+        .at(-1);
+      if (!line) throw new Error(`memory child failed:\n${child.stdout}\n${child.stderr}`);
+      const m = JSON.parse(line) as { devices: number; rssMiB: number };
+      (results.memory as unknown[]).push(m);
+      log(
+        `  resident memory with ${m.devices} registered devices: ${m.rssMiB} MiB (gateway process, ${values.threads} verify threads)`,
+      );
+    }
+  }
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(
+    join(import.meta.dirname, 'results', 'gateway-ingest.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
+  log('wrote bench/results/gateway-ingest.json');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
