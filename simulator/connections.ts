@@ -58,6 +58,9 @@ function connectClient(
     }, timeoutMs);
     client.once('connect', () => {
       clearTimeout(timer);
+      // Later connection errors are retried by mqtt.js (QoS 1 messages are resent on reconnection);
+      // without a listener an 'error' event would end the process.
+      client.on('error', () => {});
       resolve(client);
     });
     client.once('error', (error) => {
