@@ -257,7 +257,7 @@ export class FleetGenerator implements Iterable<SimMessage> {
       }
       case 'replay': {
         yield this.emit(state, ts, signed, serializeReading(signed), undefined, true);
-        const replayed = signReading({ ...replayOf!, ts } as Reading, state.key.privateKey);
+        const replayed = signReading({ ...replayOf!, ts }, state.key.privateKey);
         yield this.emit(state, ts, replayed, serializeReading(replayed), 'replay', false);
         break;
       }
@@ -295,11 +295,12 @@ export class FleetGenerator implements Iterable<SimMessage> {
     return undefined;
   }
 
-  private pickReplay(state: DeviceState, rng: Rng): SignedReading | undefined {
+  /** An earlier accepted reading of the device, without its signature, to be re-signed as a replay. */
+  private pickReplay(state: DeviceState, rng: Rng): Reading | undefined {
     const recent = this.truth.recentAccepted(state.spec.deviceId);
     if (recent.length === 0) return undefined;
     const { sig: _sig, ...reading } = rng.pick(recent);
-    return reading as SignedReading;
+    return reading as Reading;
   }
 
   private emitHeld(state: DeviceState, publishTs: number, endOfRun = false): SimMessage {
