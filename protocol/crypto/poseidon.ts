@@ -6,6 +6,7 @@
 import { FIELD_MODULUS as P, mod } from './field.ts';
 import { MAX_POSEIDON_INPUTS, poseidonConstants, ROUNDS_FULL } from './poseidon-constants.ts';
 import { kernelPoseidon } from './wasm/kernel.ts';
+import { MAX_KERNEL_T } from './wasm/kernel-builder.ts';
 
 function pow5(a: bigint): bigint {
   const a2 = (a * a) % P;
@@ -25,14 +26,14 @@ function mix(state: bigint[], matrix: readonly (readonly bigint[])[], t: number)
 
 /**
  * Poseidon hash of 1..16 field elements (inputs are reduced mod p), as circomlibjs `poseidon(inputs)`.
- * Up to 6 inputs run in the WebAssembly kernel; wider inputs use {@link poseidonHashReference}.
+ * Runs in the WebAssembly kernel; {@link poseidonHashReference} is the bigint version it is checked against.
  *
  * @example
  * poseidonHash([1n, 2n]); // 7853200120776062878684798364095072458815029376092732009249414926327459813530n
  */
 export function poseidonHash(inputs: readonly bigint[]): bigint {
   const n = inputs.length;
-  if (n >= 1 && n <= 6) {
+  if (n >= 1 && n < MAX_KERNEL_T) {
     let canonical = true;
     for (let i = 0; i < n; i++) {
       const v = inputs[i]!;

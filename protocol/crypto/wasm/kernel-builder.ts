@@ -24,8 +24,8 @@ export const POINT_BYTES = 4 * N8;
 /** Fixed-base table: 32 windows of 8 bits, 255 non-zero entries each. */
 export const BASE_WINDOWS = 32;
 export const BASE_ENTRIES = 255;
-/** Largest Poseidon width t compiled into the kernel (6 inputs). */
-export const MAX_KERNEL_T = 7;
+/** Largest Poseidon width t compiled into the kernel (16 inputs, every width circomlib has). */
+export const MAX_KERNEL_T = 17;
 /** Most points of one multi-scalar multiplication (batch verification). */
 export const MSM_MAX_POINTS = 1024;
 /** Buckets of the multi-scalar multiplication: signed 8-bit digits, |digit| in 1..128. */
@@ -438,7 +438,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     'i32',
   );
 
-  // Poseidon of n (1..6) Montgomery inputs at pin; result (Montgomery) to pout.
+  // Poseidon of n (1..16) Montgomery inputs at pin; result (Montgomery) to pout.
   fn('pos_hash', ['pin', 'n', 'pout'], (c, f) => {
     for (const l of ['t', 'pw', 'nrp', 'pc', 'ps', 'pm', 'pp', 'i', 'j', 'pst']) f.addLocal(l, 'i32');
     const el = (base: unknown, idx: unknown) => c.i32_add(base, c.i32_mul(idx, c.i32_const(N8)));

@@ -155,7 +155,7 @@ export function kernelMulVar(point: AffinePoint, scalar: bigint): AffinePoint {
   return { x: readBig(k, pIo), y: readBig(k, pIo + N8) };
 }
 
-/** Poseidon of 1..6 canonical field elements. */
+/** Poseidon of 1..16 canonical field elements. */
 export function kernelPoseidon(inputs: readonly bigint[]): bigint {
   const k = kernel();
   const { pIo } = k.layout;
