@@ -211,6 +211,12 @@ export async function runEpochJob(
   }
   const selection = await ctx.stages.selection<SelectionEntry>(poolId, epoch);
   lap('select');
+  /** Moves the epoch's durable stage forward (a resumed job may already be past it). */
+  const advance = async (stage: 'proved' | 'posted') => {
+    const current = (await ctx.stages.epoch(poolId, epoch))?.stage;
+    if (current === 'selected' || (current === 'proved' && stage === 'posted'))
+      await ctx.stages.advanceEpoch(poolId, epoch, stage);
+  };
   const planned = plan(before, selection);
   lap('plan');
   if (
@@ -279,7 +285,7 @@ export async function runEpochJob(
     }
     log('epoch proved', { poolId, epoch, proofs: toProve.length });
   }
-  await ctx.stages.advanceEpoch(poolId, epoch, 'proved');
+  await advance('proved');
   lap('prove');
   await fault({ at: 'proved' });
 
@@ -288,6 +294,7 @@ export async function runEpochJob(
     const chain = await readAttestationState(ctx.publicClient, ctx.contracts, poolId);
     if (isOnChain(batch, epoch, chain)) {
       await markConfirmed(ctx, batch.key);
+      await fault({ at: 'confirmed', key: batch.key });
       continue;
     }
     if (chain.stateRoot !== batch.oldRoot)
@@ -325,7 +332,7 @@ export async function runEpochJob(
     await markConfirmed(ctx, batch.key, sent);
     await fault({ at: 'confirmed', key: batch.key });
   }
-  await ctx.stages.advanceEpoch(poolId, epoch, 'posted');
+  await advance('posted');
   lap('post');
 
   // 4. Finalise on-chain (once), check the root, then finalise locally.

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,21 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
+/** Runs the verifier CLI in a child process without blocking this process's event loop. */
+async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { timeout: 180_000 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      status: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(error),
+    };
+  }
+}
+
 function schedule(poolId: number) {
   const pool = deployment.pools.find((p) => p.poolId === poolId)!;
   return { poolId, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
@@ -63,9 +79,10 @@ function publishEpoch(
 ) {
   const bounds = epochBounds(schedule(poolId), epoch);
   devices.forEach((d, i) => {
-    if (offline.includes(d.deviceId)) return;
-    source.add(nextReading(d, poolId, bounds.startTs + 100 * (i + 1), 10_000));
-  });
+    // an offline device keeps metering (its registers advance) but nothing reaches the ledger
+    const reading = nextReading(d, poolId, bounds.startTs + 100 * (i + 1), 10_000);
+    if (!offline.includes(d.deviceId)) source.add(reading);
+  }, 600_000);
 }
 
 async function chainSummary(poolId: number) {
@@ -143,7 +160,7 @@ describe('oracle end to end', () => {
     expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 3000n, 3: 2000n, 4: 4000n });
     // the offline device's revenue is not lost: epochs 3 + 4 total what three reporting devices make
     expect(chain.revenueByEpoch[3]! + chain.revenueByEpoch[4]!).toBe(6000n);
-  });
+  }, 600_000);
 
   it('waits for the grace period and includes a late reading of the epoch', async () => {
     const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
@@ -167,7 +184,7 @@ describe('oracle end to end', () => {
     expect(await nextEpochOf(ctx.stages, poolId)).toBe(6);
     ctx.close();
     expect((await chainSummary(poolId)).revenueByEpoch[5]).toBe(3000n + 500n);
-  });
+  }, 600_000);
 
   it('resumes after a crash injected at every stage with exactly one accepted batch per slot', async () => {
     const crashPool = 2;
@@ -234,7 +251,7 @@ describe('oracle end to end', () => {
     expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 2000n });
     const finalisations = chain.events.filter((e) => e.kind === 'finalised');
     expect(finalisations.map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
-  });
+  }, 600_000);
 
   it('the verifier passes on honest data and fails, naming the problem, on tampering and under-funding', async () => {
     const pool1 = deployment.pools[0]!;
@@ -275,29 +292,26 @@ describe('oracle end to end', () => {
       expect(honest.findings.filter((f) => f.check === 'disclosure')).toHaveLength(3);
 
       // the CLI: exit 0 and a readable report
-      const cli = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'oracle/verify-cli.ts',
-          '--rpc',
-          anvil.rpcUrl,
-          '--pool',
-          '1',
-          '--bundles',
-          server.url,
-          '--pool-registry',
-          deployment.contracts.poolRegistry,
-          '--attestation-registry',
-          deployment.contracts.attestationRegistry,
-          '--feed',
-          pool1.feed,
-          '--token',
-          pool1.token,
-        ],
-        { encoding: 'utf8', timeout: 120_000 },
-      );
+      // asynchronously: the bundle server runs in this process
+      const cli = await runCli([
+        '--import',
+        'tsx',
+        'oracle/verify-cli.ts',
+        '--rpc',
+        anvil.rpcUrl,
+        '--pool',
+        '1',
+        '--bundles',
+        server.url,
+        '--pool-registry',
+        deployment.contracts.poolRegistry,
+        '--attestation-registry',
+        deployment.contracts.attestationRegistry,
+        '--feed',
+        pool1.feed,
+        '--token',
+        pool1.token,
+      ]);
       expect(cli.status, cli.stderr).toBe(0);
       expect(cli.stdout).toMatch(/VERIFIED: \d+ checks passed/);
 
@@ -321,6 +335,8 @@ describe('oracle end to end', () => {
       writeFileSync(bundleFile, JSON.stringify(bundle));
       expect(await failures({ ...base, bundles: copy })).toEqual([
         expect.stringMatching(/^proof \| epoch 2 batch 1 \| INVALID proof/),
+        // the feed's answer is then no longer backed by valid proofs
+        expect.stringMatching(/^feed \| feed round 2 \| feed answer 3000 .* proven revenue 2000/),
       ]);
 
       // a feed whose answers are not the proven revenue (another pool's feed)
@@ -350,32 +366,28 @@ describe('oracle end to end', () => {
       expect(await failures(base)).toEqual([
         'distribution | epoch 2 distribution | under-funded distribution: required 2940000 units, deposited 1000000 (shortfall 1940000)',
       ]);
-      const failing = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'oracle/verify-cli.ts',
-          '--rpc',
-          anvil.rpcUrl,
-          '--pool',
-          '1',
-          '--bundles',
-          server.url,
-          '--pool-registry',
-          deployment.contracts.poolRegistry,
-          '--attestation-registry',
-          deployment.contracts.attestationRegistry,
-          '--token',
-          pool1.token,
-          '--json',
-        ],
-        { encoding: 'utf8', timeout: 120_000 },
-      );
+      const failing = await runCli([
+        '--import',
+        'tsx',
+        'oracle/verify-cli.ts',
+        '--rpc',
+        anvil.rpcUrl,
+        '--pool',
+        '1',
+        '--bundles',
+        server.url,
+        '--pool-registry',
+        deployment.contracts.poolRegistry,
+        '--attestation-registry',
+        deployment.contracts.attestationRegistry,
+        '--token',
+        pool1.token,
+        '--json',
+      ]);
       expect(failing.status).toBe(1);
       expect(JSON.parse(failing.stdout).ok).toBe(false);
     } finally {
       await server.close();
     }
-  });
+  }, 600_000);
 });

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
+import { poolRegistryAbi } from '../../contracts/abis.ts';
+import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
+import type { Deployment } from '../../contracts/deploy.ts';
+import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
+import { epochBounds } from '../../oracle/epochs.ts';
+import { runEpochJob } from '../../oracle/epoch-job.ts';
+import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
+import { syncRegistry } from '../../oracle/registry-sync.ts';
+import { gatewayReadingSource } from '../../oracle/sources.ts';
+import { keyHash, serializeReading, topicFor } from '../../protocol/index.ts';
+import { startAnvil } from '../support/anvil.ts';
+import {
+  connectClient,
+  makeDevice,
+  publish,
+  registrationOf,
+  signed,
+  tempDir as gatewayTempDir,
+  testConfig,
+} from '../gateway/support.ts';
+import { makeDevices } from './support/fleet.ts';
+import {
+  deployTestPools,
+  oracleContext,
+  publicClientFor,
+  registerOnChain,
+  requireTestCircuits,
+  tempDir,
+} from './support/harness.ts';
+
+/** The oracle against the real gateway (embedded broker, DuckDB ledger and registry) and the real contracts. */
+let anvil: Awaited<ReturnType<typeof startAnvil>>;
+let deployment: Deployment;
+let broker: EmbeddedBroker;
+let gateway: GatewayHandle;
+let prover: ProverPool;
+let gatewayNowS = 0;
+
+beforeAll(async () => {
+  requireTestCircuits();
+  anvil = await startAnvil();
+  deployment = await deployTestPools(anvil.rpcUrl, 1, 6);
+  broker = await startEmbeddedBroker();
+  gateway = await startGateway(
+    testConfig(broker.url, gatewayTempDir()),
+    {
+      now: () => gatewayNowS * 1000,
+      timeSeries: null,
+    },
+    600_000,
+  );
+  prover = createProverPool({ concurrency: 2 });
+});
+afterAll(async () => {
+  await prover?.close();
+  await gateway?.close();
+  await broker?.close();
+  await anvil?.stop();
+});
+
+describe('oracle with the gateway', () => {
+  const devices = ['dev-0', 'dev-1', 'dev-2'].map((id) => makeDevice(id, { poolId: 1 }));
+  const contracts = () => (
+    {
+      poolRegistry: deployment.contracts.poolRegistry,
+      attestationRegistry: deployment.contracts.attestationRegistry,
+    },
+    600_000
+  );
+
+  it('keeps the gateway registry in step with the chain and reports what needs the operator', async () => {
+    const publicClient = publicClientFor(anvil.rpcUrl);
+    const first = await syncRegistry({ publicClient, contracts: contracts(), registry: gateway.registry });
+    expect(first.poolsAdded).toEqual([1]);
+    expect(gateway.registry.getPool(1)).toMatchObject({
+      currency: 'CNY',
+      decimals: 2,
+      maxTariffMinorPerKwh: 190n,
+    });
+    await gateway.registry.registerDevices(devices.map(registrationOf));
+    // on-chain: dev-0, dev-1 and a key the gateway does not know; dev-2 is never registered on-chain
+    const stranger = makeDevices('stranger', 1);
+    await registerOnChain(anvil.rpcUrl, deployment, 1, [
+      { ...stranger[0]!, publicKey: devices[0]!.publicKey },
+      { ...stranger[0]!, publicKey: devices[1]!.publicKey },
+      stranger[0]!,
+    ]);
+    const clients = createChainClients({
+      rpcUrl: anvil.rpcUrl,
+      chainId: 31337,
+      privateKey: ANVIL_FIRST_TEST_KEY,
+    });
+    await writeAndWait(clients, {
+      address: deployment.contracts.poolRegistry,
+      abi: poolRegistryAbi,
+      functionName: 'deactivateDevice',
+      args: [keyHash(devices[1]!.publicKey)],
+    });
+    const second = await syncRegistry({ publicClient, contracts: contracts(), registry: gateway.registry });
+    expect(second.poolsAdded).toEqual([]);
+    expect(second.poolMismatches).toEqual([]);
+    expect(second.devicesDeactivated).toEqual(['dev-1']);
+    expect(gateway.registry.getDevice('dev-1')?.active).toBe(false);
+    expect(second.unknownToGateway).toEqual([
+      { poolId: 1, slot: 2, keyHash: keyHash(stranger[0]!.publicKey).toString() },
+    ]);
+    expect(second.notOnChain).toEqual([{ poolId: 1, deviceId: 'dev-2' }]);
+    const third = await syncRegistry({ publicClient, contracts: contracts(), registry: gateway.registry });
+    expect(third.devicesDeactivated).toEqual([]);
+  }, 600_000);
+
+  it('proves epochs from the closing readings in the gateway ledger', async () => {
+    const pool = deployment.pools[0]!;
+    const schedule = { poolId: 1, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
+    const client = await connectClient(broker.url, { clientId: 'oracle-test-publisher' });
+    // dev-0 reports twice per epoch (the later one closes it); dev-2 reports but is not on-chain
+    let seq = 0;
+    let energyWh = 0;
+    for (const epoch of [1, 2]) {
+      const { startTs } = epochBounds(schedule, epoch);
+      for (const offsetS of [100, 200]) {
+        seq++;
+        energyWh += 5_000;
+        for (const device of [devices[0]!, devices[2]!]) {
+          const reading = signed(device, {
+            seq,
+            ts: startTs + offsetS,
+            energyWh,
+            revenueMinor: energyWh / 10,
+          });
+          gatewayNowS = reading.ts + 1;
+          await publish(client, topicFor(1, device.deviceId), serializeReading(reading));
+          await gateway.drain();
+        }
+      }
+    }
+    client.end(true);
+    expect(await gateway.ledger.count(1)).toBe(8);
+    const ctx = await oracleContext({
+      rpcUrl: anvil.rpcUrl,
+      deployment,
+      dataDir: tempDir('gateway'),
+      prover,
+      readings: gatewayReadingSource(gateway.ledger, gateway.registry),
+    });
+    try {
+      const epoch1 = await runEpochJob(ctx, schedule, 1);
+      expect(epoch1).toMatchObject({
+        registrationBatches: 2,
+        epochBatches: 1,
+        reportingCount: 1,
+        unregistered: ['dev-2'],
+      });
+      expect(epoch1.totalRevenueMinor).toBe(0n); // baseline
+      const epoch2 = await runEpochJob(ctx, schedule, 2);
+      // from the closing reading of epoch 1 (10 kWh) to that of epoch 2 (20 kWh) at 100 fen/kWh
+      expect(epoch2).toMatchObject({
+        epochBatches: 1,
+        reportingCount: 1,
+        totalRevenueMinor: 1000n,
+        totalEnergyWh: 10_000n,
+      });
+      const bundle = ctx.bundles.readPrivate<{ readings: Array<{ reading: { seq: number } }> }>({
+        kind: 'epoch',
+        poolId: 1,
+        epoch: 2,
+        batchIndex: 0,
+      });
+      expect(bundle?.readings.map((r) => r.reading.seq)).toEqual([4]);
+    } finally {
+      ctx.close();
+    }
+  }, 600_000);
+});
