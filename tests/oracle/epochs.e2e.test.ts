@@ -82,7 +82,7 @@ function publishEpoch(
     // an offline device keeps metering (its registers advance) but nothing reaches the ledger
     const reading = nextReading(d, poolId, bounds.startTs + 100 * (i + 1), 10_000);
     if (!offline.includes(d.deviceId)) source.add(reading);
-  }, 600_000);
+  });
 }
 
 async function chainSummary(poolId: number) {

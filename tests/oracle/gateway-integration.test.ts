@@ -43,14 +43,10 @@ beforeAll(async () => {
   anvil = await startAnvil();
   deployment = await deployTestPools(anvil.rpcUrl, 1, 6);
   broker = await startEmbeddedBroker();
-  gateway = await startGateway(
-    testConfig(broker.url, gatewayTempDir()),
-    {
-      now: () => gatewayNowS * 1000,
-      timeSeries: null,
-    },
-    600_000,
-  );
+  gateway = await startGateway(testConfig(broker.url, gatewayTempDir()), {
+    now: () => gatewayNowS * 1000,
+    timeSeries: null,
+  });
   prover = createProverPool({ concurrency: 2 });
 });
 afterAll(async () => {
@@ -62,13 +58,10 @@ afterAll(async () => {
 
 describe('oracle with the gateway', () => {
   const devices = ['dev-0', 'dev-1', 'dev-2'].map((id) => makeDevice(id, { poolId: 1 }));
-  const contracts = () => (
-    {
-      poolRegistry: deployment.contracts.poolRegistry,
-      attestationRegistry: deployment.contracts.attestationRegistry,
-    },
-    600_000
-  );
+  const contracts = () => ({
+    poolRegistry: deployment.contracts.poolRegistry,
+    attestationRegistry: deployment.contracts.attestationRegistry,
+  });
 
   it('keeps the gateway registry in step with the chain and reports what needs the operator', async () => {
     const publicClient = publicClientFor(anvil.rpcUrl);
