@@ -67,19 +67,6 @@ export function add(p: ExtendedPoint, q: ExtendedPoint): ExtendedPoint {
   return { X: (E * F) % P, Y: (G * H) % P, Z: (F * G) % P, T: (E * H) % P };
 }
 
-/** Mixed addition p + q where q is affine with precomputed `dxy = d*x*y` (Z = 1): saves two multiplications. */
-export function addAffine(p: ExtendedPoint, qx: bigint, qy: bigint, qdxy: bigint): ExtendedPoint {
-  const A = (p.X * qx) % P;
-  const B = (p.Y * qy) % P;
-  const C = (p.T * qdxy) % P;
-  const D = p.Z;
-  const E = ((p.X + p.Y) * (qx + qy) - A - B) % P;
-  const F = D - C;
-  const G = D + C;
-  const H = B - CURVE_A * A;
-  return { X: (E * F) % P, Y: (G * H) % P, Z: (F * G) % P, T: (E * H) % P };
-}
-
 /** Doubling 2p (dbl-2008-hwcd). */
 export function double(p: ExtendedPoint): ExtendedPoint {
   const A = (p.X * p.X) % P;
@@ -92,16 +79,6 @@ export function double(p: ExtendedPoint): ExtendedPoint {
   const F = G - C;
   const H = D - B;
   return { X: (E * F) % P, Y: (G * H) % P, Z: (F * G) % P, T: (E * H) % P };
-}
-
-/** -p. */
-export function negate(p: ExtendedPoint): ExtendedPoint {
-  return { X: -p.X, Y: p.Y, Z: p.Z, T: -p.T };
-}
-
-/** True when p is the neutral element. */
-export function isIdentity(p: ExtendedPoint): boolean {
-  return p.X % P === 0n && (p.Y - p.Z) % P === 0n;
 }
 
 /** True when p and q are the same point (projective comparison, no inversion). */
@@ -117,30 +94,6 @@ export function toAffine(p: ExtendedPoint): AffinePoint {
   if (x < 0n) x += P;
   if (y < 0n) y += P;
   return { x, y };
-}
-
-/** Converts many points to affine with one inversion (Montgomery's trick). */
-export function toAffineBatch(points: readonly ExtendedPoint[]): AffinePoint[] {
-  const n = points.length;
-  const prefix: bigint[] = new Array(n);
-  let acc = 1n;
-  for (let i = 0; i < n; i++) {
-    prefix[i] = acc;
-    acc = (acc * points[i]!.Z) % P;
-  }
-  let inv = invert(acc, P);
-  const out: AffinePoint[] = new Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const pt = points[i]!;
-    const zInv = (inv * prefix[i]!) % P;
-    inv = (inv * pt.Z) % P;
-    let x = (pt.X * zInv) % P;
-    let y = (pt.Y * zInv) % P;
-    if (x < 0n) x += P;
-    if (y < 0n) y += P;
-    out[i] = { x, y };
-  }
-  return out;
 }
 
 /** Plain double-and-add scalar multiplication k*p for any non-negative k (reference, not constant time). */

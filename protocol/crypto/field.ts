@@ -33,20 +33,6 @@ export function invert(a: bigint, m: bigint = FIELD_MODULUS): bigint {
   return t0 < 0n ? t0 + m : t0;
 }
 
-/** `base^exponent mod m` by square-and-multiply. */
-export function powMod(base: bigint, exponent: bigint, m: bigint = FIELD_MODULUS): bigint {
-  let result = 1n;
-  let b = base % m;
-  if (b < 0n) b += m;
-  let e = exponent;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
-
 const CANONICAL_DECIMAL = /^(0|[1-9][0-9]{0,76})$/;
 
 /**
