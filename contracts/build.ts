@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,13 @@ function resolveImport(importPath: string): { contents: string } | { error: stri
   } catch {
     return { error: `import not found: ${importPath} (looked in node_modules)` };
   }
+}
+
+/** Writes through a temporary file and a rename, so a concurrent reader never sees half a file. */
+function writeAtomic(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
 }
 
 function abiModuleSource(artifacts: ContractArtifact[], withBytecode: boolean): string {
@@ -168,23 +175,23 @@ export async function buildContracts(options: BuildContractsOptions = {}): Promi
         deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`,
       };
       artifacts.push(artifact);
-      writeFileSync(join(outDir, `${contractName}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
+      writeAtomic(join(outDir, `${contractName}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
     }
   }
   artifacts.sort((a, b) => a.contractName.localeCompare(b.contractName));
-  writeFileSync(join(outDir, 'abis.ts'), abiModuleSource(artifacts, true));
+  writeAtomic(join(outDir, 'abis.ts'), abiModuleSource(artifacts, true));
   const committedModule = abiModuleSource(
     artifacts.filter((artifact) => artifact.sourceName.startsWith('contracts/src/')),
     false,
   );
   const committedPath = join(root, 'contracts', 'abis.ts');
   if (!existsSync(committedPath) || readFileSync(committedPath, 'utf8') !== committedModule) {
-    writeFileSync(committedPath, committedModule);
+    writeAtomic(committedPath, committedModule);
     log('contracts: contracts/abis.ts regenerated (commit it)');
   }
   const contractNames = artifacts.map((artifact) => artifact.contractName);
-  writeFileSync(join(outDir, 'index.json'), `${JSON.stringify(contractNames)}\n`);
-  writeFileSync(keyPath, `${key}\n`);
+  writeAtomic(join(outDir, 'index.json'), `${JSON.stringify(contractNames)}\n`);
+  writeAtomic(keyPath, `${key}\n`);
   log(`contracts: wrote ${artifacts.length} artifacts to ${relative(root, outDir)}`);
   return { outDir, key, cached: false, contractNames, verifierInstances };
 }
