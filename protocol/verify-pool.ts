@@ -42,6 +42,7 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  state: 'starting' | 'ready' | 'failed';
   pending: Map<number, Pending>;
   load: number;
 }
@@ -82,9 +83,12 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       markFailed = reject;
     });
     ready.catch(() => {});
-    const slot: Slot = { worker, ready, pending: new Map(), load: 0 };
+    const slot: Slot = { worker, ready, state: 'starting', pending: new Map(), load: 0 };
     worker.on('message', (message: VerifyResponse) => {
-      if ('ready' in message) return markReady();
+      if ('ready' in message) {
+        slot.state = 'ready';
+        return markReady();
+      }
       const p = slot.pending.get(message.id);
       if (!p) return;
       slot.pending.delete(message.id);
@@ -94,10 +98,18 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       } else p.reject(new VerifyPoolError('a verification worker failed', { details: message.error }));
     });
     const onFailure = (error: Error) => {
-      const failure = new VerifyPoolError('a verification worker stopped', { cause: error });
+      if (slot.state === 'failed') return; // 'error' is followed by 'exit'
+      const wasReady = slot.state === 'ready';
+      slot.state = 'failed';
+      const failure = new VerifyPoolError('a verification worker stopped', {
+        cause: error,
+        ...(wasReady ? {} : { hint: 'the worker could not start: is tsx installed?' }),
+      });
       markFailed(failure);
       failAll(slot, failure);
-      if (!closed) slots[index] = spawn(index);
+      void worker.terminate();
+      // Replace a worker that crashed while serving; one that cannot even start would only fail again.
+      if (!closed && wasReady) slots[index] = spawn(index);
     };
     worker.on('error', onFailure);
     worker.on('exit', (code) => {
@@ -109,13 +121,15 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   for (let i = 0; i < threads; i++) slots.push(spawn(i));
 
   function send(items: VerifyItem[]): Promise<boolean[]> {
-    let slot = slots[0]!;
-    for (const s of slots) if (s.load < slot.load) slot = s;
+    let slot: Slot | undefined;
+    for (const s of slots) if (s.state !== 'failed' && (slot === undefined || s.load < slot.load)) slot = s;
+    if (slot === undefined) return Promise.reject(new VerifyPoolError('no verification worker is running'));
+    const target = slot;
     const id = nextId++;
-    slot.load += items.length;
+    target.load += items.length;
     return new Promise<boolean[]>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, items } satisfies VerifyRequest);
+      target.pending.set(id, { resolve, reject });
+      target.worker.postMessage({ id, items } satisfies VerifyRequest);
     });
   }
 
