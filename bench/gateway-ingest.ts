@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -157,7 +157,7 @@ async function gatewayFor(
   );
 }
 
-function histogramSum(gateway: GatewayHandle, name: 'verifySeconds' | 'ledgerWriteSeconds'): Promise<number> {
+function histogramSum(gateway: GatewayHandle, name: 'ledgerWriteSeconds'): Promise<number> {
   return gateway.metrics[name]
     .get()
     .then((m) => m.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0);
@@ -198,6 +198,7 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
     worker.once('message', resolve);
     worker.once('error', reject);
   });
+  const cpuBefore = process.cpuUsage();
   const { publishedMs, startedMs } = await published;
   const deadline = Date.now() + 600_000;
   while (
@@ -207,6 +208,9 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
   ) {
     await new Promise((r) => setTimeout(r, 10));
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  // Whole process (main thread, verification workers, the publisher worker and, for aedes, the broker).
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const counts = gateway.counts();
   const elapsedS = (lastCommitMs - startedMs) / 1000;
   const result = {
@@ -215,9 +219,11 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
     accepted: counts.accepted,
     rejected: counts.rejected,
     readingsPerS: Math.round(counts.accepted / elapsedS),
+    processCpuS: Number(cpuS.toFixed(1)),
+    readingsPerProcessCpuS: Math.round(counts.accepted / cpuS),
+    loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
     elapsedS: Number(elapsedS.toFixed(2)),
     publishS: Number((publishedMs / 1000).toFixed(2)),
-    verifyBusyS: Number((await histogramSum(gateway, 'verifySeconds')).toFixed(2)),
     ledgerWriteS: Number((await histogramSum(gateway, 'ledgerWriteSeconds')).toFixed(2)),
     batches: counts.batches,
   };
@@ -226,7 +232,8 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
   await stopBroker();
   log(
     `  ${brokerKind}: ${result.accepted}/${result.messages} accepted in ${result.elapsedS} s = ${result.readingsPerS} readings/s ` +
-      `(verify ${result.verifyBusyS} s, ledger writes ${result.ledgerWriteS} s over ${result.batches} batches)`,
+      `(process CPU ${result.processCpuS} s = ${result.readingsPerProcessCpuS} readings per CPU-second; ` +
+      `load ${result.loadAverage1m}; ledger writes ${result.ledgerWriteS} s over ${result.batches} batches)`,
   );
   return result;
 }
@@ -343,7 +350,7 @@ async function main(): Promise<void> {
   if (values['memory-child']) return memoryChild(Number(values['memory-child']));
   const skip = new Set(values.skip.split(',').filter(Boolean));
   const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: loadavg() },
     verifyThreads: Number(values.threads),
   };
   const deviceCount = Number(values.devices);
