@@ -492,17 +492,25 @@ async function sendOnce(
     if (await done()) return undefined;
     ctx.onLog?.('persisted transaction did not land; sending again', { key: bundleLabel(key) });
   }
-  try {
-    return await ctx.sender.send(call, {
-      onSigned: async (record) => {
-        await ctx.stages.recordSigned(key, record);
-        await ctx.faults?.({ at: 'signed', key });
-      },
-    });
-  } catch (error) {
-    // A revert because the effect is already there (e.g. a replacement of ours landed) is success.
-    if (error instanceof TransactionRevertedError && (await done())) return undefined;
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.sender.send(call, {
+        onSigned: async (record) => {
+          await ctx.stages.recordSigned(key, record);
+          await ctx.faults?.({ at: 'signed', key });
+        },
+      });
+    } catch (error) {
+      // A revert because the effect is already there (e.g. a replacement of ours landed) is success.
+      if (error instanceof TransactionRevertedError && (await done())) return undefined;
+      // Our nonce was taken by another transaction: if the effect is not on-chain, send again (new nonce).
+      if (error instanceof TransactionSupersededError && attempt < 3) {
+        if (await done()) return undefined;
+        ctx.onLog?.('transaction superseded; sending again', { key: bundleLabel(key), attempt });
+        continue;
+      }
+      throw error;
+    }
   }
 }
 

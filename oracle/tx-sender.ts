@@ -201,7 +201,14 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       log('broadcast', { hash: record.hash, nonce: record.nonce });
     } catch (error) {
       // Already in the pool, or its nonce already mined (maybe this very transaction): the wait loop decides.
-      if (isAlreadyKnown(error) || isNonceTooLow(error)) return;
+      if (isAlreadyKnown(error) || isNonceTooLow(error)) {
+        log('broadcast answered', {
+          hash: record.hash,
+          nonce: record.nonce,
+          answer: (error as Error).message.split('\n')[0],
+        });
+        return;
+      }
       throw error;
     }
   }
@@ -222,10 +229,13 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         publicClient.getTransactionCount({ address: account.address, blockTag: 'latest' }),
       );
       if (minedNonce > nonce) {
-        // The nonce is used; one more look in case our transaction was mined between the two reads.
-        for (const record of records) {
-          const receipt = await receiptOf(record.hash);
-          if (receipt) return { receipt, record };
+        // The nonce is used. Look again for a while: a node may count the nonce before it serves the receipt.
+        for (let attempt = 0; attempt < 8; attempt++) {
+          for (const record of records) {
+            const receipt = await receiptOf(record.hash);
+            if (receipt) return { receipt, record };
+          }
+          await sleep(pollMs);
         }
         return 'superseded';
       }
