@@ -33,6 +33,52 @@ export function invert(a: bigint, m: bigint = FIELD_MODULUS): bigint {
   return t0 < 0n ? t0 + m : t0;
 }
 
+function powMod(base: bigint, exponent: bigint): bigint {
+  let result = 1n;
+  let b = mod(base);
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % FIELD_MODULUS;
+    b = (b * b) % FIELD_MODULUS;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** A square root of `a` mod p (Tonelli-Shanks), or undefined when `a` is not a square. */
+export function sqrt(a: bigint): bigint | undefined {
+  const n = mod(a);
+  if (n === 0n) return 0n;
+  const P = FIELD_MODULUS;
+  if (powMod(n, (P - 1n) / 2n) !== 1n) return undefined;
+  let q = P - 1n;
+  let s = 0n;
+  while ((q & 1n) === 0n) {
+    q >>= 1n;
+    s++;
+  }
+  let z = 2n;
+  while (powMod(z, (P - 1n) / 2n) !== P - 1n) z++;
+  let m = s;
+  let c = powMod(z, q);
+  let t = powMod(n, q);
+  let r = powMod(n, (q + 1n) / 2n);
+  while (t !== 1n) {
+    let i = 0n;
+    let t2 = t;
+    while (t2 !== 1n) {
+      t2 = (t2 * t2) % P;
+      i++;
+    }
+    const b = powMod(c, 1n << (m - i - 1n));
+    m = i;
+    c = (b * b) % P;
+    t = (t * c) % P;
+    r = (r * b) % P;
+  }
+  return r;
+}
+
 const CANONICAL_DECIMAL = /^(0|[1-9][0-9]{0,76})$/;
 
 /**

@@ -7,11 +7,16 @@
  * Memory layout: field elements are 32 bytes little-endian; "M" marks Montgomery form. A point in
  * extended coordinates is 4 elements (X, Y, Z, T) = 128 bytes. A "cached" point stores d*T instead of T.
  * A "pre" point (table entry, affine) stores (x, y, x + y, d*x*y).
+ *
+ * Inside the kernel points live on the isomorphic curve -x'^2 + y^2 = 1 + d'*x'^2*y^2 (a' = -1,
+ * d' = -d/a, x' = sqrt(-a)*x): with a' = -1 the multiplication by a disappears from every addition and
+ * doubling. Points enter through `ed_fromAffine` (x' = s*x) and leave through `ed_toAffinePlain` (x = x'/s);
+ * the identity, equality tests and negation are the same in both models.
  */
 import { createRequire } from 'node:module';
 import { ModuleBuilder } from 'wasmbuilder';
 import { CURVE_A, CURVE_D } from '../babyjub.ts';
-import { FIELD_MODULUS } from '../field.ts';
+import { FIELD_MODULUS, invert, mod, sqrt } from '../field.ts';
 import { poseidonConstants, ROUNDS_FULL } from '../poseidon-constants.ts';
 
 const require = createRequire(import.meta.url);
@@ -73,8 +78,11 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
   buildF1m(module, FIELD_MODULUS, 'frm');
 
   const allocConst = (v: bigint): number => module.alloc(bytesLE(toMont(v)));
-  const pA = allocConst(CURVE_A);
-  const pD = allocConst(CURVE_D);
+  const s = sqrt(-CURVE_A);
+  if (s === undefined) throw new Error('-a is not a square: no a = -1 model');
+  const pD = allocConst(mod(-CURVE_D * invert(CURVE_A))); // d' = -d/a
+  const pS = allocConst(s);
+  const pSInv = allocConst(invert(s));
   const pOneM = allocConst(1n);
 
   // Scratch elements for the point formulas.
@@ -121,8 +129,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_sub', k(c, tE), k(c, tB), k(c, tE)),
     c.call('frm_sub', k(c, tD), k(c, tC), k(c, tF)),
     c.call('frm_add', k(c, tD), k(c, tC), k(c, tG)),
-    c.call('frm_mul', k(c, tA), k(c, pA), k(c, tA)),
-    c.call('frm_sub', k(c, tB), k(c, tA), k(c, tH)),
+    c.call('frm_add', k(c, tB), k(c, tA), k(c, tH)), // H = B - a'*A = B + A
   ];
 
   // r = p + q, both extended. r may alias p or q.
@@ -170,7 +177,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_square', at(c, 'p', Y), k(c, tB)),
     c.call('frm_square', at(c, 'p', Z), k(c, tC)),
     c.call('frm_add', k(c, tC), k(c, tC), k(c, tC)),
-    c.call('frm_mul', k(c, tA), k(c, pA), k(c, tD)),
+    c.call('frm_neg', k(c, tA), k(c, tD)), // D = a'*A = -A
     c.call('frm_add', at(c, 'p', X), at(c, 'p', Y), k(c, tS)),
     c.call('frm_square', k(c, tS), k(c, tE)),
     c.call('frm_sub', k(c, tE), k(c, tA), k(c, tE)),
@@ -200,11 +207,12 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_mul', at(c, 'p', T), k(c, pD), at(c, 'r', T)),
   ]);
 
-  // r = extended point from affine Montgomery (x, y) at p.
+  // r = extended point of the affine Montgomery (x, y) at p, x' = s*x; r must not overlap p.
   fn('ed_fromAffine', ['p', 'r'], (c) => [
-    c.call('frm_mul', at(c, 'p', 0), at(c, 'p', N8), at(c, 'r', T)),
-    c.call('frm_copy', at(c, 'p', 0), at(c, 'r', X)),
+    c.call('frm_mul', at(c, 'p', 0), k(c, pS), k(c, tA)),
+    c.call('frm_mul', k(c, tA), at(c, 'p', N8), at(c, 'r', T)),
     c.call('frm_copy', at(c, 'p', N8), at(c, 'r', Y)),
+    c.call('frm_copy', k(c, tA), at(c, 'r', X)),
     c.call('frm_copy', k(c, pOneM), at(c, 'r', Z)),
   ]);
 
@@ -634,6 +642,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
   fn('ed_toAffinePlain', ['p', 'r'], (c) => [
     c.call('frm_inverse', at(c, 'p', Z), k(c, tA)),
     c.call('frm_mul', at(c, 'p', X), k(c, tA), at(c, 'r', 0)),
+    c.call('frm_mul', at(c, 'r', 0), k(c, pSInv), at(c, 'r', 0)),
     c.call('frm_mul', at(c, 'p', Y), k(c, tA), at(c, 'r', N8)),
     c.call('frm_fromMontgomery', at(c, 'r', 0), at(c, 'r', 0)),
     c.call('frm_fromMontgomery', at(c, 'r', N8), at(c, 'r', N8)),
