@@ -87,16 +87,7 @@ try {
     tokenPool ??= pool;
     const devices = Math.max(circuits.batchSize, circuits.registrationSlots);
     const registerGas: number[] = [];
-    for (let i = 0; i < devices; i++) {
-      const before = await admin.publicClient.getBlockNumber();
-      await pool.registerDevices(1);
-      const block = await admin.publicClient.getBlock({
-        blockNumber: before + 1n,
-        includeTransactions: true,
-      });
-      const receipt = await admin.publicClient.getTransactionReceipt({ hash: block.transactions[0]!.hash });
-      registerGas.push(gasOf(receipt));
-    }
+    for (const gas of await pool.registerDevices(devices)) registerGas.push(Number(gas));
     const registrationGas: number[] = [];
     while (pool.state.count < devices)
       registrationGas.push(gasOf(await pool.submitRegistration(await pool.proveRegistration())));

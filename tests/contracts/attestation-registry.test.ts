@@ -336,6 +336,21 @@ describe.skipIf(!built)('attestation registry with real proofs', () => {
       );
     });
 
+    it('submitBatch reverts when the revenue total or the reporting count does not fit', async () => {
+      await expectRevert(
+        operator,
+        submitBatchCall(1, withSignal(epoch1[1]!, 8, 2n ** 96n)),
+        'SignalOutOfRange',
+        [8, 2n ** 96n],
+      );
+      await expectRevert(
+        operator,
+        submitBatchCall(1, withSignal(epoch1[1]!, 9, 2n ** 32n)),
+        'SignalOutOfRange',
+        [9, 2n ** 32n],
+      );
+    });
+
     it('submitBatch reverts when the epoch is not the next one (out of order)', async () => {
       await expectRevert(operator, submitBatchCall(2, epoch2[0]!), 'EpochOutOfOrder', [pool.poolId, 2n, 1n]);
     });

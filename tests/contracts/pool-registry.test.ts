@@ -1,6 +1,7 @@
 import { type Address, getAddress, keccak256, encodeAbiParameters, stringToHex, zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolRegistryAbi } from '../../contracts/abis.ts';
+import { readArtifact } from '../../contracts/build.ts';
 import type { ChainClients } from '../../contracts/chain.ts';
 import { writeAndWait } from '../../contracts/chain.ts';
 import { deriveKeyHashes, randomDevice } from './devices.ts';
@@ -9,6 +10,7 @@ import {
   type CoreContracts,
   deployCore,
   eventsOf,
+  expectDeployRevert,
   expectReadRevert,
   expectRevert,
   poolParams,
@@ -63,6 +65,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await chain?.stop();
+});
+
+describe('constructor', () => {
+  it('constructor reverts when the Poseidon address holds no code', async () => {
+    const { abi, bytecode } = readArtifact('PoolRegistry');
+    const noCode = getAddress('0x00000000000000000000000000000000000000cc');
+    await expectDeployRevert(
+      admin,
+      { abi, bytecode, args: [admin.account.address, noCode] },
+      'VerifierNotContract',
+      [noCode],
+    );
+  });
 });
 
 describe('createPool', () => {

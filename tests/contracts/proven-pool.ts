@@ -104,19 +104,22 @@ export class ProvenPool {
     return new ProvenPool(operator, core, poolId, genesisTs, circuits);
   }
 
-  /** Registers `count` fresh EV devices (120 kW) on-chain. */
-  async registerDevices(count: number): Promise<void> {
+  /** Registers `count` fresh EV devices (120 kW) on-chain; returns the gas used by each registration. */
+  async registerDevices(count: number): Promise<bigint[]> {
+    const gasUsed: bigint[] = [];
     for (let i = 0; i < count; i++) {
       const device = randomDevice(120_000, 1);
       this.devices.push(device);
       this.deviceIds.push(`ev-${this.poolId}-${this.devices.length}`);
-      await writeAndWait(this.operator, {
+      const receipt = await writeAndWait(this.operator, {
         address: this.core.poolRegistry,
         abi: poolRegistryAbi,
         functionName: 'registerDevice',
         args: [this.poolId, device.ax, device.ay, device.ratedPowerW, device.kind],
       });
+      gasUsed.push(receipt.gasUsed);
     }
+    return gasUsed;
   }
 
   /** Proves the registration of the next devices not yet in the off-chain state (at most R of the instance). */
