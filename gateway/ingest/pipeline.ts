@@ -124,8 +124,9 @@ export class IngestPipeline {
 
   /** Stops taking messages and drains. */
   async close(): Promise<void> {
-    await this.drain();
+    // Messages arriving from now on are not acknowledged: the broker keeps them for the next session.
     this.closed = true;
+    await this.drain();
   }
 
   private flush(): void {
