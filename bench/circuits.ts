@@ -128,8 +128,16 @@ for (const instance of Object.values(instances)) {
 await terminateCurves();
 const out = join(PROJECT_ROOT, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, 'circuits.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, load: loadavg(), results }, null, 2)}\n`,
-);
+// merge with earlier runs of other instances (one row per instance, newest wins)
+const file = join(out, 'circuits.json');
+const earlier = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown>[] }).results
+  : [];
+const date = new Date().toISOString();
+const load = loadavg().map((l) => Number(l.toFixed(1)));
+const merged = [
+  ...earlier.filter((row) => !results.some((r) => r.instance === row.instance)),
+  ...results.map((row) => ({ ...row, date, load })),
+];
+writeFileSync(file, `${JSON.stringify({ cores: cpus().length, results: merged }, null, 2)}\n`);
 process.stdout.write(`written bench/results/circuits.json\n`);
