@@ -63,6 +63,7 @@ export interface Deployment {
   chainId: number;
   rpcUrl: string;
   deployer: Address;
+  /** First block of the deployment (scan events from here). */
   deployedAtBlock: string;
   contracts: {
     poseidonT3: Address;
@@ -167,6 +168,8 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
   const deployer = clients.account.address;
   const instances = readInstances();
   const depths = options.pools.map((pool) => treeDepthOf(pool, instances));
+  // readers scan events from here: the first deployment transaction lands in the next block
+  const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
 
   const poseidonT3 = await deployPoseidonT3(clients);
   const verifiers: Record<string, Address> = {};
@@ -205,7 +208,7 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     chainId: options.chainId,
     rpcUrl: options.rpcUrl,
     deployer,
-    deployedAtBlock: (await clients.publicClient.getBlockNumber()).toString(),
+    deployedAtBlock: startBlock.toString(),
     contracts: { poseidonT3, poolRegistry, attestationRegistry, stablecoin },
     verifiers,
     pools,
