@@ -36,8 +36,16 @@ export const MSM_MAX_POINTS = 1024;
 /** Buckets of the multi-scalar multiplication: signed 8-bit digits, |digit| in 1..128. */
 export const MSM_BUCKETS = 129;
 
+/** A region to fill with field constants (plain values, converted to Montgomery form when written). */
+export interface ConstantFill {
+  ptr: number;
+  values: readonly bigint[];
+}
+
 /** Addresses of the kernel's static regions, for the JavaScript side. */
 export interface KernelLayout {
+  /** Poseidon constants to write after instantiation. */
+  fills: ConstantFill[];
   /** General input/output area: 16 elements. */
   pIo: number;
   /** Fixed-base table of B8, BASE_WINDOWS * BASE_ENTRIES pre points. */
@@ -338,26 +346,25 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
 
   // Poseidon, widths 2..MAX_KERNEL_T, constants in Montgomery form.
   // Per width: [nRoundsP, pC, pS, pMT, pPT] as i32, MT/PT transposed so that row i holds the weights of output i.
+  // The constants are not data segments (slow to build): the regions are filled after instantiation (`fills`).
   const widthTable: number[] = [];
+  const fills: ConstantFill[] = [];
+  const region = (values: bigint[]): number => {
+    const ptr = module.alloc(values.length * N8);
+    fills.push({ ptr, values });
+    return ptr;
+  };
   for (let t = 2; t <= MAX_KERNEL_T; t++) {
     const pc = poseidonConstants(t);
-    const cBytes = pc.C.flatMap((v) => bytesLE(toMont(v)));
-    const sBytes = pc.S.flatMap((v) => bytesLE(toMont(v)));
-    const mt: number[] = [];
-    const pt: number[] = [];
+    const mt: bigint[] = [];
+    const pt: bigint[] = [];
     for (let i = 0; i < t; i++) {
       for (let j = 0; j < t; j++) {
-        mt.push(...bytesLE(toMont(pc.M[j]![i]!)));
-        pt.push(...bytesLE(toMont(pc.P[j]![i]!)));
+        mt.push(pc.M[j]![i]!);
+        pt.push(pc.P[j]![i]!);
       }
     }
-    widthTable.push(
-      pc.roundsPartial,
-      module.alloc(cBytes),
-      module.alloc(sBytes),
-      module.alloc(mt),
-      module.alloc(pt),
-    );
+    widthTable.push(pc.roundsPartial, region([...pc.C]), region([...pc.S]), region(mt), region(pt));
   }
   const pWidths = module.alloc(widthTable.flatMap((v) => bytesLE(BigInt(v), 4)));
   const pState = module.alloc(MAX_KERNEL_T * N8);
@@ -697,6 +704,18 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
   module.setMemory(Math.ceil((end + 65536) / 65536));
   return {
     bytes: module.build() as Uint8Array,
-    layout: { pIo, pBaseTable, pScratch, pMsmPoints, pMsmBuckets, pMsmAcc, pMsmRun, pMsmTot, pIdentity, end },
+    layout: {
+      fills,
+      pIo,
+      pBaseTable,
+      pScratch,
+      pMsmPoints,
+      pMsmBuckets,
+      pMsmAcc,
+      pMsmRun,
+      pMsmTot,
+      pIdentity,
+      end,
+    },
   };
 }

@@ -77,6 +77,16 @@ export function readBig(k: Kernel, ptr: Ptr): bigint {
   );
 }
 
+function fillConstants(k: Kernel): void {
+  for (const { ptr, values } of k.layout.fills) {
+    for (let i = 0; i < values.length; i++) {
+      const at = ptr + i * N8;
+      writeBig(k, at, values[i]!);
+      k.exports.frm_toMontgomery(at, at);
+    }
+  }
+}
+
 function fillBaseTable(k: Kernel): void {
   const e = k.exports;
   const { pIo, pBaseTable, pScratch } = k.layout;
@@ -123,6 +133,7 @@ export function kernel(): Kernel {
       view: new DataView(memory.buffer),
       bytes: new Uint8Array(memory.buffer),
     };
+    fillConstants(k);
     fillBaseTable(k);
     instance = k;
   }
