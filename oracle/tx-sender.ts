@@ -331,12 +331,9 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       const tx = await rpc('getTransaction', () => publicClient.getTransaction({ hash: latest.hash }));
       const network = await rpc('estimateFeesPerGas', () => publicClient.estimateFeesPerGas());
       const bump = (fee: bigint) => (fee * (100n + feeBumpPercent)) / 100n + 1n;
-      const maxPriorityFeePerGas = [bump(tx.maxPriorityFeePerGas ?? 0n), network.maxPriorityFeePerGas].reduce(
-        (a, b) => (a > b ? a : b),
-      );
-      const maxFeePerGas = [bump(tx.maxFeePerGas ?? 0n), network.maxFeePerGas, maxPriorityFeePerGas].reduce(
-        (a, b) => (a > b ? a : b),
-      );
+      const maxOf = (...fees: bigint[]) => fees.reduce((a, b) => (b > a ? b : a));
+      const maxPriorityFeePerGas = maxOf(bump(tx.maxPriorityFeePerGas ?? 0n), network.maxPriorityFeePerGas);
+      const maxFeePerGas = maxOf(bump(tx.maxFeePerGas ?? 0n), network.maxFeePerGas, maxPriorityFeePerGas);
       if (!tx.to)
         throw new TransactionNotMinedError(`transaction ${latest.hash} has no recipient; cannot replace it`);
       const replacement = await sign({ to: tx.to, data: tx.input, gas: tx.gas }, latest.nonce, {

@@ -21,7 +21,6 @@ import { startAnvil } from '../support/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading, type TestDevice } from './support/fleet.ts';
 import {
   deployTestPools,
-  EPOCH_LENGTH_S,
   oracleContext,
   publicClientFor,
   registerOnChain,
