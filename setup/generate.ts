@@ -89,15 +89,19 @@ export async function generateDevPtau(options: GenerateDevPtauOptions): Promise<
     [...phase1, ...lagrange]
       .filter((section) => section.group === group)
       .reduce((sum, section) => sum + section.points, 0);
-  const pool = await PointWorkerPool.start(threads, {
-    windowBits: {
-      G1: bestWindowBits(pointsOf('G1') / threads),
-      G2: bestWindowBits(pointsOf('G2') / threads),
-    },
-  });
-  const file = await open(temporaryPath, 'w');
-  const uncompressedFile = await open(uncompressedPath, 'w');
+  let pool: PointWorkerPool | undefined;
+  let file: FileHandle | undefined;
+  let uncompressedFile: FileHandle | undefined;
   try {
+    file = await open(temporaryPath, 'w');
+    uncompressedFile = await open(uncompressedPath, 'w');
+    const hashStream = uncompressedFile;
+    pool = await PointWorkerPool.start(threads, {
+      windowBits: {
+        G1: bestWindowBits(pointsOf('G1') / threads),
+        G2: bestWindowBits(pointsOf('G2') / threads),
+      },
+    });
     const writer = new SequentialWriter(file);
     await writer.write(containerHeader(11));
     await writer.write(sectionHeader(1, 44));
@@ -127,7 +131,7 @@ export async function generateDevPtau(options: GenerateDevPtauOptions): Promise<
           );
         await writer.write(result.lem);
         responseHasher.update(result.compressed as Uint8Array);
-        await uncompressedFile.write(result.uncompressed as Uint8Array);
+        await hashStream.write(result.uncompressed as Uint8Array);
         report(section.name, job.count);
       });
     }
@@ -179,7 +183,7 @@ export async function generateDevPtau(options: GenerateDevPtauOptions): Promise<
       nextChallengeHashHex: Buffer.from(nextChallengeHash).toString('hex'),
     };
   } catch (error) {
-    await file.close().catch(() => undefined);
+    await file?.close().catch(() => undefined);
     await rm(temporaryPath, { force: true });
     throw error instanceof PtauGenerationError
       ? error
@@ -188,9 +192,9 @@ export async function generateDevPtau(options: GenerateDevPtauOptions): Promise<
           cause: error,
         });
   } finally {
-    await uncompressedFile.close().catch(() => undefined);
+    await uncompressedFile?.close().catch(() => undefined);
     await rm(uncompressedPath, { force: true });
-    await pool.close();
+    await pool?.close();
   }
 }
 
