@@ -76,9 +76,8 @@ try {
   source.addDevices(devices);
   for (const epoch of [1, 2]) {
     const bounds = epochBounds(schedule, epoch);
-    devices.forEach((d, i) =>
-      source.add(nextReading(d, pool.poolId, bounds.startTs + 60 + (i % 3000), 10_000)),
-    );
+    for (const [i, d] of devices.entries())
+      source.add(nextReading(d, pool.poolId, bounds.startTs + 60 + (i % 3000), 10_000));
   }
   const ctx = await oracleContext({
     rpcUrl: anvil.rpcUrl,

@@ -331,7 +331,12 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       const tx = await rpc('getTransaction', () => publicClient.getTransaction({ hash: latest.hash }));
       const network = await rpc('estimateFeesPerGas', () => publicClient.estimateFeesPerGas());
       const bump = (fee: bigint) => (fee * (100n + feeBumpPercent)) / 100n + 1n;
-      const maxOf = (...fees: bigint[]) => fees.reduce((a, b) => (b > a ? b : a));
+      // bigint: Math.max does not apply
+      const maxOf = (...fees: bigint[]) =>
+        fees.reduce((a, b) => {
+          if (b > a) return b;
+          return a;
+        });
       const maxPriorityFeePerGas = maxOf(bump(tx.maxPriorityFeePerGas ?? 0n), network.maxPriorityFeePerGas);
       const maxFeePerGas = maxOf(bump(tx.maxFeePerGas ?? 0n), network.maxFeePerGas, maxPriorityFeePerGas);
       if (!tx.to)
