@@ -11,7 +11,8 @@
  * DEVELOPMENT ptau is used (setup/dev-ptau.ts when present, else plain snarkjs for 2^14 at most).
  * Development setups are NOT FOR PRODUCTION: whoever knows the recorded entropy knows tau.
  *
- * Usage: npx tsx circuits/build.ts [--compile-only] [instance names...]
+ * Usage: npx tsx circuits/build.ts [--compile-only | --setup] [instance names...]
+ * (--setup also sets up instances marked `setup: false`, for benchmarks of production sizes)
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -69,6 +70,8 @@ export interface BuildCircuitsOptions {
   log?: (line: string) => void;
   /** Only compile (no Groth16 setup even for instances with `setup: true`). */
   compileOnly?: boolean;
+  /** Run the Groth16 setup even for instances with `setup: false` (benchmarks of production sizes). */
+  forceSetup?: boolean;
 }
 
 /** What was built for one instance. */
@@ -329,7 +332,7 @@ export async function buildCircuits(options: BuildCircuitsOptions = {}): Promise
         `${JSON.stringify({ name, template: instance.template, params: instance.params, pubs: instance.pubs, constraints, publicInputs, wires: Number(info.nVars) }, null, 2)}\n`,
       );
       log(`circuits: ${name}: ${constraints} constraints, ${publicInputs} public inputs`);
-      if (!instance.setup || options.compileOnly) {
+      if ((!instance.setup && !options.forceSetup) || options.compileOnly) {
         results.push({ name, constraints, publicInputs, compiled, setup: 'skipped' });
         continue;
       }
@@ -363,8 +366,9 @@ export async function terminateCurves(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const compileOnly = process.argv.includes('--compile-only');
+  const forceSetup = process.argv.includes('--setup');
   const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const results = await buildCircuits({ instances: names, compileOnly });
+  const results = await buildCircuits({ instances: names, compileOnly, forceSetup });
   for (const r of results)
     process.stdout.write(
       `${r.name}: ${r.constraints} constraints, compile ${r.compiled}, setup ${r.setup}\n`,
