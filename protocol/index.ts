@@ -40,7 +40,7 @@ export {
   validateFleetKeyFile,
   writeFleetKeyFile,
 } from './key-file.ts';
-export { derivePublicKey, deviceCommit, generatePrivateKey, keyHash } from './keys.ts';
+export { derivePublicKey, deviceCommit, generatePrivateKey, isSmallOrderPublicKey, keyHash } from './keys.ts';
 export { serializeReading } from './serialize.ts';
 export { signReading, verifyReading } from './sign.ts';
 export { parseTopic, topicFor } from './topic.ts';

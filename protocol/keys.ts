@@ -4,6 +4,7 @@ import { isCanonicalPoint, publicKeyPoint } from './crypto/eddsa.ts';
 import { parseDecimal } from './crypto/field.ts';
 import { mulBase } from './crypto/scalar-mult.ts';
 import { poseidonHash } from './crypto/poseidon.ts';
+import { TORSION_POINTS } from './crypto/subgroup.ts';
 import { MAX_UINT32 } from './constants.ts';
 import { KeyError } from './errors.ts';
 import type { PublicKey } from './types.ts';
@@ -82,4 +83,17 @@ export function checkRatedPower(ratedPowerW: number): void {
   if (!Number.isSafeInteger(ratedPowerW) || ratedPowerW < 1 || ratedPowerW > MAX_UINT32) {
     throw new KeyError(`ratedPowerW must be an integer in 1..${MAX_UINT32}, got ${ratedPowerW}`);
   }
+}
+
+/**
+ * True when the public key is one of the 8 points of small order (8*A = identity). circomlib's verification
+ * multiplies A by 8, so for such a key any S with R8 = S*B8 "verifies" for every message: registries and
+ * gateways must refuse these keys. A key derived from a private key is never of small order.
+ *
+ * @example
+ * if (isSmallOrderPublicKey(record.publicKey)) throw new Error('refused: small-order key');
+ */
+export function isSmallOrderPublicKey(publicKey: PublicKey): boolean {
+  const A = publicKeyToPoint(publicKey);
+  return TORSION_POINTS.some((t) => t.x === A.x && t.y === A.y);
 }

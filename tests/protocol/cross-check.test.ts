@@ -203,4 +203,18 @@ describe('cross-check against circomlibjs and @zk-kit/eddsa-poseidon', () => {
       expect(allThree(m, signed, pk)).toEqual([false, false, false]);
     }
   });
+
+  it('small-order keys (identity, order 2): a forged S*B8 == R8 signature passes in all three alike', () => {
+    for (const k of [0n, 4n]) {
+      const T = toAffine(torsion(k));
+      const publicKey = { Ax: T.x.toString(), Ay: T.y.toString() };
+      const S = 123456789n;
+      const R = mulBase(S);
+      const reading = {
+        ...cases[0]!.reading,
+        sig: { R8x: R.x.toString(), R8y: R.y.toString(), S: S.toString() },
+      } as SignedReading;
+      expect(allThree(readingMessage(reading), reading, publicKey)).toEqual([true, true, true]);
+    }
+  });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { TORSION_POINTS } from '../../protocol/crypto/subgroup.ts';
 import {
   derivePublicKey,
   deviceCommit,
   generatePrivateKey,
+  isSmallOrderPublicKey,
   KeyError,
   keyHash,
   poseidonHash,
@@ -30,6 +32,13 @@ describe('keys', () => {
     const kh = poseidonHash([BigInt(PUBLIC_KEY.Ax), BigInt(PUBLIC_KEY.Ay)]);
     expect(keyHash(PUBLIC_KEY)).toBe(kh);
     expect(deviceCommit(PUBLIC_KEY, 120_000)).toBe(poseidonHash([kh, 120_000n]));
+  });
+
+  it('isSmallOrderPublicKey flags the 8 torsion points and no derived key', () => {
+    for (const t of TORSION_POINTS)
+      expect(isSmallOrderPublicKey({ Ax: t.x.toString(), Ay: t.y.toString() })).toBe(true);
+    expect(isSmallOrderPublicKey(PUBLIC_KEY)).toBe(false);
+    expect(() => isSmallOrderPublicKey({ Ax: '1', Ay: '1' })).toThrow(KeyError);
   });
 
   it('keyHash and deviceCommit reject keys off the curve and bad rated power', () => {

@@ -178,4 +178,18 @@ describe('verifyBatch', () => {
       expect(verifyBatch(items)).toEqual(items.map((_, i) => i !== bad));
     }
   });
+
+  it('small-order public keys behave exactly as in circomlibjs: S*B8 == R8 is enough (registries must refuse them)', () => {
+    const forged = valid.slice(0, 40).map((it, i): VerifyItem => {
+      const S = BigInt(1000 + i);
+      const R = mulBase(S);
+      const T = TORSION_POINTS[i % 2 === 0 ? 0 : 4]!; // identity or the point of order 2
+      return {
+        reading: { ...it.reading, sig: { R8x: R.x.toString(), R8y: R.y.toString(), S: S.toString() } },
+        publicKey: { Ax: T.x.toString(), Ay: T.y.toString() },
+      };
+    });
+    expect(forged.map((it) => verifyReading(it.reading, it.publicKey))).toEqual(forged.map(() => true));
+    expect(verifyBatch(forged)).toEqual(forged.map(() => true));
+  });
 });
