@@ -35,7 +35,6 @@ import { ensureSnarkjsDevPtau } from './ts/dev-ptau.ts';
 import {
   artifactPaths,
   type CircuitInstance,
-  CIRCUITS_BUILD_DIR,
   getInstance,
   loadInstances,
   PROJECT_ROOT,
@@ -373,5 +372,4 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(
       `${r.name}: ${r.constraints} constraints, compile ${r.compiled}, setup ${r.setup}\n`,
     );
-  void CIRCUITS_BUILD_DIR;
 }
