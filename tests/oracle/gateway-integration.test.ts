@@ -8,6 +8,7 @@ import { epochBounds } from '../../oracle/epochs.ts';
 import { runEpochJob } from '../../oracle/epoch-job.ts';
 import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
 import { syncRegistry } from '../../oracle/registry-sync.ts';
+import { type OracleEvent, startOracle } from '../../oracle/service.ts';
 import { gatewayReadingSource } from '../../oracle/sources.ts';
 import { keyHash, serializeReading, topicFor } from '../../protocol/index.ts';
 import { startAnvil } from '../support/anvil.ts';
@@ -58,6 +59,7 @@ afterAll(async () => {
 
 describe('oracle with the gateway', () => {
   const devices = ['dev-0', 'dev-1', 'dev-2'].map((id) => makeDevice(id, { poolId: 1 }));
+  const oracleDir = tempDir('gateway');
   const contracts = () => ({
     poolRegistry: deployment.contracts.poolRegistry,
     attestationRegistry: deployment.contracts.attestationRegistry,
@@ -135,7 +137,7 @@ describe('oracle with the gateway', () => {
     const ctx = await oracleContext({
       rpcUrl: anvil.rpcUrl,
       deployment,
-      dataDir: tempDir('gateway'),
+      dataDir: oracleDir,
       prover,
       readings: gatewayReadingSource(gateway.ledger, gateway.registry),
     });
@@ -165,6 +167,52 @@ describe('oracle with the gateway', () => {
       expect(bundle?.readings.map((r) => r.reading.seq)).toEqual([4]);
     } finally {
       ctx.close();
+    }
+  }, 600_000);
+
+  it('startOracle resumes from its data directory, closes the next epoch and serves its bundles', async () => {
+    const pool = deployment.pools[0]!;
+    const schedule = { poolId: 1, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
+    const { startTs, endTs } = epochBounds(schedule, 3);
+    const client = await connectClient(broker.url, { clientId: 'oracle-test-publisher-2' });
+    const reading = signed(devices[0]!, { seq: 5, ts: startTs + 100, energyWh: 25_000, revenueMinor: 2_500 });
+    gatewayNowS = reading.ts + 1;
+    await publish(client, topicFor(1, 'dev-0'), serializeReading(reading));
+    await gateway.drain();
+    client.end(true);
+    const events: OracleEvent[] = [];
+    const oracle = await startOracle(
+      {
+        rpcUrl: anvil.rpcUrl,
+        privateKey: ANVIL_FIRST_TEST_KEY,
+        deployment,
+        dataDir: oracleDir,
+        proverConcurrency: 2,
+        graceS: 60,
+        registrySync: { registry: gateway.registry, intervalMs: 60_000 },
+      },
+      {
+        readings: gatewayReadingSource(gateway.ledger, gateway.registry),
+        clock: { nowS: () => endTs + 60 },
+        onEvent: (event) => events.push(event),
+      },
+    );
+    try {
+      await oracle.tick();
+      const outcomes = events.filter((e) => e.type === 'epoch:outcome').map((e) => e.outcome);
+      expect(outcomes.map((o) => [o.epoch, o.totalRevenueMinor])).toEqual([[3, 500n]]);
+      expect(events.some((e) => e.type === 'registry-sync')).toBe(true);
+      expect(events.some((e) => e.type === 'prover' && e.progress.type === 'finished')).toBe(true);
+      const response = await fetch(`${oracle.bundleServer!.url}/pool-1/epoch-3/batch-0.json`);
+      expect(response.status).toBe(200);
+      const bundle = (await response.json()) as { publicSignals: string[]; txHash?: string };
+      expect(bundle.publicSignals[8]).toBe('500');
+      expect(bundle.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect((await fetch(`${oracle.bundleServer!.url}/../private/pool-1/epoch-3/batch-0.json`)).status).toBe(
+        404,
+      );
+    } finally {
+      await oracle.stop();
     }
   }, 600_000);
 });
