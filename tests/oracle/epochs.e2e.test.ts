@@ -11,6 +11,7 @@ import { createBundleStore } from '../../oracle/bundles.ts';
 import { loadPoolState } from '../../oracle/pool-state-store.ts';
 import { openStageStore } from '../../oracle/stage-store.ts';
 import { createDisclosure } from '../../oracle/verifier/disclosure.ts';
+import { discloseReading } from '../../oracle/disclose.ts';
 import { runVerify, type VerifyCliOptions } from '../../oracle/verify-cli.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
@@ -283,12 +284,28 @@ describe('oracle end to end', () => {
       stages.close();
       const lateReading = source.readings.at(-1)!;
       const disclosurePath = join(dataDir, 'disclosure.json');
-      writeFileSync(disclosurePath, JSON.stringify(createDisclosure(state, poolId, 5, 0, lateReading)));
-      const honest = await runVerify({ ...base, disclosures: [disclosurePath] });
+      const disclosure = createDisclosure(state, poolId, 5, 0, lateReading);
+      const disclose = (epoch: number, deviceId: string) =>
+        discloseReading({
+          publicClient: publicClientFor(anvil.rpcUrl),
+          contracts: { poolRegistry: base.poolRegistry, attestationRegistry: base.attestationRegistry },
+          bundles: store,
+          poolId,
+          epoch,
+          deviceId,
+        });
+      // rebuilt from the private batch records alone, it equals the one from the live state
+      expect(await disclose(5, 'ev-a-0')).toEqual(JSON.parse(JSON.stringify(disclosure)));
+      writeFileSync(disclosurePath, JSON.stringify(disclosure));
+      // an older epoch: the tree as it was then
+      const olderPath = join(dataDir, 'disclosure-epoch-2.json');
+      writeFileSync(olderPath, JSON.stringify(await disclose(2, 'ev-a-1')));
+      await expect(disclose(3, 'ev-a-2')).rejects.toThrow(/no proven closing reading in epoch 3/);
+      const honest = await runVerify({ ...base, disclosures: [disclosurePath, olderPath] });
       expect(honest.findings.filter((f) => !f.ok)).toEqual([]);
       expect(honest.findings.filter((f) => f.check === 'proof')).toHaveLength(2 + 14);
       expect(honest.findings.filter((f) => f.check === 'feed')).toHaveLength(5);
-      expect(honest.findings.filter((f) => f.check === 'disclosure')).toHaveLength(3);
+      expect(honest.findings.filter((f) => f.check === 'disclosure')).toHaveLength(6);
 
       // the CLI: exit 0 and a readable report
       // asynchronously: the bundle server runs in this process

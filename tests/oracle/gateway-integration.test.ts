@@ -20,6 +20,7 @@ import {
   signed,
   tempDir as gatewayTempDir,
   testConfig,
+  waitFor,
 } from '../gateway/support.ts';
 import { makeDevices } from './support/fleet.ts';
 import {
@@ -114,6 +115,7 @@ describe('oracle with the gateway', () => {
     // not on-chain
     let seq = 0;
     let energyWh = 0;
+    let published = 0;
     for (const epoch of [1, 2]) {
       const { startTs } = epochBounds(schedule, epoch);
       for (const offsetS of [100, 400]) {
@@ -128,7 +130,12 @@ describe('oracle with the gateway', () => {
           });
           gatewayNowS = reading.ts + 1;
           await publish(client, topicFor(1, device.deviceId), serializeReading(reading));
-          await gateway.drain();
+          published++;
+          // the broker's PUBACK precedes delivery to the gateway: wait until the reading is in the ledger
+          await waitFor(
+            async () => (await gateway.ledger.count(1)) === published,
+            `reading ${published} in the ledger`,
+          );
         }
       }
     }
@@ -178,7 +185,7 @@ describe('oracle with the gateway', () => {
     const reading = signed(devices[0]!, { seq: 5, ts: startTs + 100, energyWh: 25_000, revenueMinor: 2_500 });
     gatewayNowS = reading.ts + 1;
     await publish(client, topicFor(1, 'dev-0'), serializeReading(reading));
-    await gateway.drain();
+    await waitFor(async () => (await gateway.ledger.count(1)) === 9, 'the epoch 3 reading in the ledger');
     client.end(true);
     const events: OracleEvent[] = [];
     const oracle = await startOracle(
