@@ -37,9 +37,8 @@ export interface VerifyCliOptions {
 
 class UsageError extends Error {}
 
-/** Parses the verifier's arguments (throws a usage error naming what is wrong). */
-export function parseVerifyArgs(argv: readonly string[]): VerifyCliOptions {
-  const { values } = parseArgs({
+function parseVerifyOptions(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     options: {
       rpc: { type: 'string' },
@@ -59,6 +58,17 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCliOptions {
     },
     strict: true,
   });
+}
+
+/** Parses the verifier's arguments (throws a usage error naming what is wrong). */
+export function parseVerifyArgs(argv: readonly string[]): VerifyCliOptions {
+  let parsed: ReturnType<typeof parseVerifyOptions>;
+  try {
+    parsed = parseVerifyOptions(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
   const need = (name: string, value: string | undefined) => {
     if (!value) throw new UsageError(`--${name} is required`);
     return value;
