@@ -229,4 +229,38 @@ describe('createTxSender', () => {
     expect(await count()).toBe(1n);
     expect((await sender.resume([]).catch((e) => e)) as Error).toBeInstanceOf(TransactionNotMinedError);
   });
+
+  it('waits again when a reorganisation removes the mined transaction, and counts it once', async () => {
+    const logs: string[] = [];
+    const sender = createTxSender({
+      publicClient,
+      account: oracle,
+      confirmations: 3,
+      pollMs: 50,
+      onLog: (m) => logs.push(m),
+    });
+    const receipts: string[] = [];
+    const sending = sender.send(increment(11n), {
+      onSigned: (r) => void receipts.push(r.hash),
+    });
+    await until(
+      async () =>
+        (await publicClient
+          .getTransactionReceipt({ hash: receipts[0] as `0x${string}` })
+          .catch(() => null)) !== null,
+    );
+    const first = await publicClient.getTransactionReceipt({ hash: receipts[0] as `0x${string}` });
+    // replace the block holding the transaction by an empty one
+    await testClient.request({ method: 'anvil_reorg', params: [1, []] } as never);
+    await until(() => logs.some((m) => m.startsWith('receipt vanished')));
+    const miner = setInterval(() => void testClient.mine({ blocks: 1 }).catch(() => undefined), 150);
+    try {
+      const { receipt, record } = await sending;
+      expect(record.hash).toBe(first.transactionHash);
+      expect(receipt.blockHash).not.toBe(first.blockHash);
+    } finally {
+      clearInterval(miner);
+    }
+    expect(await count()).toBe(1n);
+  });
 });
