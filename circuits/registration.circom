@@ -2,6 +2,8 @@ pragma circom 2.1.6;
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/babyjub.circom";
+include "circomlib/circuits/comparators.circom";
 include "./lib/checks.circom";
 include "./lib/merkle.circom";
 
@@ -11,6 +13,9 @@ include "./lib/merkle.circom";
 // ones and sum to newCount - oldCount). An enabled slot i:
 //   - computes keyHash = Poseidon(Ax, Ay) and deviceCommit = Poseidon(keyHash, ratedPowerW) and
 //     extends the registration chain: chain_i = Poseidon(chain_{i-1}, deviceCommit) (docs/SPEC.md 5);
+//   - requires the key to be a Baby Jubjub point that is not of small order (8*A != identity):
+//     circomlib's EdDSA verifier multiplies A by the cofactor 8, so with a small-order key any
+//     S with R8 = S*B8 would "verify" every message, and the operator could forge readings;
 //   - proves that tree position oldCount + i holds 0 in the current root and writes the fresh leaf
 //     Poseidon(Ax, Ay, ratedPowerW, 0, 0, 0, 0) there (docs/SPEC.md 6).
 // Disabled slots leave the root and the chain unchanged. The chain ties every new leaf to the
@@ -55,6 +60,11 @@ template Registration(R, D) {
     component ratedBits[R];
     component indexBits[R];
     component oldPath[R];
+    component onCurve[R];
+    component dbl[R][3];
+    component eightAIsIdentity[R];
+    signal keyX[R];
+    signal keyY[R];
     component newPath[R];
     signal chain[R + 1];
     signal root[R + 1];
@@ -76,6 +86,27 @@ template Registration(R, D) {
         chainStep[i].inputs[0] <== chain[i];
         chainStep[i].inputs[1] <== commit[i].out;
         chain[i + 1] <== chain[i] + enabled[i] * (chainStep[i].out - chain[i]);
+
+        // --- Key sanity for enabled slots. A disabled slot checks the identity (0, 1) instead,
+        // which is on the curve; its small-order test is switched off by the enabled bit.
+        keyX[i] <== enabled[i] * Ax[i];
+        keyY[i] <== enabled[i] * (Ay[i] - 1) + 1;
+        onCurve[i] = BabyCheck();
+        onCurve[i].x <== keyX[i];
+        onCurve[i].y <== keyY[i];
+        // 8*A by three doublings; 8*A lies in the prime-order subgroup, where x == 0 only at the
+        // identity (0, 1), so x(8*A) == 0 exactly when A has small order.
+        dbl[i][0] = BabyDbl();
+        dbl[i][0].x <== keyX[i];
+        dbl[i][0].y <== keyY[i];
+        for (var d = 1; d < 3; d++) {
+            dbl[i][d] = BabyDbl();
+            dbl[i][d].x <== dbl[i][d - 1].xout;
+            dbl[i][d].y <== dbl[i][d - 1].yout;
+        }
+        eightAIsIdentity[i] = IsZero();
+        eightAIsIdentity[i].in <== dbl[i][2].xout;
+        enabled[i] * eightAIsIdentity[i].out === 0;
 
         leaf[i] = Poseidon(7);
         leaf[i].inputs[0] <== Ax[i];

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from './config.ts';
 import { GatewayConfigError } from './errors.ts';
 import type { Registry } from './registry/registry.ts';
+import { createTimeSeriesStore, type TimeSeriesConfig } from './timeseries/index.ts';
 import type { TimeSeriesStore } from './timeseries/types.ts';
 
 /** The default time-series file beside the ledger: `x.duckdb` -> `x.timeseries.duckdb`. */
@@ -19,15 +20,13 @@ export async function loadTimeSeriesStore(
 ): Promise<TimeSeriesStore | undefined> {
   const tsConfig = config.timeseries ?? { kind: 'duckdb', path: defaultTimeSeriesPath(config.ledgerPath) };
   if (tsConfig.kind === 'none') return undefined;
-  const module = (await import('./timeseries/index.ts')) as {
-    createTimeSeriesStore(config: Record<string, unknown>): TimeSeriesStore | Promise<TimeSeriesStore>;
-  };
   try {
-    return await module.createTimeSeriesStore({
+    // The configuration section is checked field by field by the store itself (gateway/timeseries/validate.ts).
+    return await createTimeSeriesStore({
       ...tsConfig,
       registeredDevices: (poolId: number, level: 'pool' | 'site' | 'device', id?: string) =>
         registry.registeredDevices(poolId, level, id),
-    });
+    } as TimeSeriesConfig);
   } catch (cause) {
     throw new GatewayConfigError('the time-series store could not be created', {
       cause,

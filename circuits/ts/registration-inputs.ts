@@ -1,4 +1,4 @@
-import { type PublicKey, poseidonHash } from '../../protocol/index.ts';
+import { isSmallOrderPublicKey, type PublicKey, poseidonHash } from '../../protocol/index.ts';
 import { BaseError } from '../../lib/errors.ts';
 import type { CircuitInput } from './epoch-inputs.ts';
 import type { PoolState } from './pool-state.ts';
@@ -30,7 +30,9 @@ export interface RegistrationBatchWitness {
 /**
  * Builds the input of one Registration(R, D) proof appending `devices` (at most R) at slots
  * [count, count + devices.length) of `state`, and applies the registration to `state` (mutated).
- * Unused circuit slots are disabled (zeros).
+ * Unused circuit slots are disabled (zeros). A small-order public key is refused (the circuit would
+ * refuse it too: with such a key any signature verifies); `options.allowSmallOrderKeys` exists only so
+ * tests can show the circuit's own refusal.
  *
  * @example
  * const batch = buildRegistrationBatch(state, 1, [{ publicKey, ratedPowerW: 120_000 }], 2);
@@ -40,7 +42,18 @@ export function buildRegistrationBatch(
   poolId: number,
   devices: readonly NewDevice[],
   slotsPerProof: number,
+  options: { allowSmallOrderKeys?: boolean } = {},
 ): RegistrationBatchWitness {
+  if (!options.allowSmallOrderKeys) {
+    for (const device of devices) {
+      if (isSmallOrderPublicKey(device.publicKey)) {
+        throw new RegistrationInputError(`public key (${device.publicKey.Ax}, ${device.publicKey.Ay}) has small order`, {
+          details: 'with a small-order key any signature verifies, so readings could be forged',
+          hint: 'derive device keys from private keys (derivePublicKey); never register torsion points',
+        });
+      }
+    }
+  }
   if (devices.length > slotsPerProof) {
     throw new RegistrationInputError(
       `${devices.length} devices do not fit a proof of ${slotsPerProof} slots`,

@@ -1,4 +1,4 @@
-import { keyHash as computeKeyHash } from '../../protocol/index.ts';
+import { keyHash as computeKeyHash, isSmallOrderPublicKey } from '../../protocol/index.ts';
 import { type GatewayDb, inTransaction } from '../db.ts';
 import { RegistryError } from '../errors.ts';
 import type { DeviceRecord, DeviceRegistration, PoolRecord } from './types.ts';
@@ -180,6 +180,11 @@ export class Registry {
           throw new RegistryError(`${what}: ratedPowerW ${r.ratedPowerW} is not an integer in 1..2^32-1`);
         if (!DECIMAL.test(r.publicKey?.Ax ?? '') || !DECIMAL.test(r.publicKey?.Ay ?? ''))
           throw new RegistryError(`${what}: public key coordinates must be decimal strings`);
+        if (!isUsablePublicKey(r.publicKey))
+          throw new RegistryError(`${what}: public key is not a usable Baby Jubjub key`, {
+            details: 'it is off the curve or of small order; with a small-order key any signature verifies',
+            hint: 'derive the public key from the device private key (derivePublicKey)',
+          });
         if (!SHA256_HEX.test(r.mqttPasswordSha256))
           throw new RegistryError(`${what}: mqttPasswordSha256 must be 64 lowercase hex characters`);
         if (this.devices.has(r.deviceId) || seenIds.has(r.deviceId))
@@ -248,5 +253,14 @@ export class Registry {
       device.active = active;
       this.recount();
     });
+  }
+}
+
+/** True when `publicKey` is on Baby Jubjub and not of small order (the registration circuit refuses the rest). */
+function isUsablePublicKey(publicKey: { Ax: string; Ay: string }): boolean {
+  try {
+    return !isSmallOrderPublicKey(publicKey);
+  } catch {
+    return false;
   }
 }

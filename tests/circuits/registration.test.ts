@@ -2,9 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CircuitInput } from '../../circuits/ts/epoch-inputs.ts';
 import { requireArtifacts } from '../../circuits/ts/instances.ts';
 import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { buildRegistrationBatch, buildRegistrationBatches } from '../../circuits/ts/registration-inputs.ts';
+import {
+  buildRegistrationBatch,
+  buildRegistrationBatches,
+  RegistrationInputError,
+} from '../../circuits/ts/registration-inputs.ts';
 import { zeroRoot } from '../../circuits/ts/state-tree.ts';
 import { calculateWitness } from '../../circuits/ts/witness.ts';
+import { TORSION_POINTS } from '../../protocol/crypto/subgroup.ts';
 import { deviceCommit, poseidonHash } from '../../protocol/index.ts';
 import { testDevice } from './support/fleet.ts';
 
@@ -157,5 +162,42 @@ describe('Registration rejects forbidden inputs', () => {
       [column[0], column[1]] = [column[1], column[0]];
     }
     await rejects(gap);
+  });
+});
+
+describe('Registration refuses keys that would let anyone sign', () => {
+  // Points of order 1, 2, 4 and 8 on Baby Jubjub (circomlib coordinates).
+  const torsion = TORSION_POINTS.map((t) => ({ Ax: t.x.toString(), Ay: t.y.toString() }));
+
+  it('the builder refuses a small-order key with a typed error', () => {
+    const state = new PoolState(4);
+    expect(() => buildRegistrationBatch(state, 1, [{ publicKey: torsion[1]!, ratedPowerW: 7000 }], 2)).toThrow(
+      RegistrationInputError,
+    );
+  });
+
+  it('a small-order key of order 8, 4 and 2 fails in the circuit even with a consistent chain and root', async () => {
+    for (const k of [1, 2, 4]) {
+      const state = new PoolState(4);
+      const batch = buildRegistrationBatch(state, 1, [{ publicKey: torsion[k]!, ratedPowerW: 7000 }], 2, {
+        allowSmallOrderKeys: true,
+      });
+      await rejects(batch.input);
+    }
+  });
+
+  it('a key off the curve fails', async () => {
+    const state = new PoolState(4);
+    const offCurve = { Ax: devices[0]!.publicKey.Ax, Ay: (BigInt(devices[0]!.publicKey.Ay) + 1n).toString() };
+    const batch = buildRegistrationBatch(state, 1, [{ publicKey: offCurve, ratedPowerW: 7000 }], 2, {
+      allowSmallOrderKeys: true,
+    });
+    await rejects(batch.input);
+  });
+
+  it('the same builder with an honest key is accepted (the refusals above are about the key alone)', async () => {
+    const state = new PoolState(4);
+    const batch = buildRegistrationBatch(state, 1, [asNew(0)], 2);
+    await accepts(batch.input);
   });
 });

@@ -5,6 +5,7 @@ import { RegistryError } from '../../gateway/errors.ts';
 import { Registry } from '../../gateway/registry/registry.ts';
 import { keyHash } from '../../protocol/index.ts';
 import { makeDevice, POOL_1, registrationOf, tempDir } from './support.ts';
+import { TORSION_POINTS } from '../../protocol/crypto/subgroup.ts';
 
 describe('registry', () => {
   let db: GatewayDb | undefined;
@@ -71,6 +72,15 @@ describe('registry', () => {
     await expect(
       registry.registerDevices([{ ...registrationOf(makeDevice('ev-s')), mqttPasswordSha256: 'abc' }]),
     ).rejects.toThrow(/mqttPasswordSha256/);
+    // A small-order key (order 8: any signature would verify) and a point off the curve.
+    const order8 = { Ax: TORSION_POINTS[1]!.x.toString(), Ay: TORSION_POINTS[1]!.y.toString() };
+    await expect(
+      registry.registerDevices([{ ...registrationOf(makeDevice('ev-t')), publicKey: order8 }]),
+    ).rejects.toThrow(/not a usable Baby Jubjub key/);
+    const offCurve = { Ax: a.publicKey.Ax, Ay: (BigInt(a.publicKey.Ay) + 1n).toString() };
+    await expect(
+      registry.registerDevices([{ ...registrationOf(makeDevice('ev-u')), publicKey: offCurve }]),
+    ).rejects.toThrow(/not a usable Baby Jubjub key/);
     // All or none: a batch with one bad entry registers nothing.
     await expect(
       registry.registerDevices([registrationOf(makeDevice('ev-ok')), registrationOf(makeDevice('ev-a'))]),
