@@ -23,6 +23,7 @@ import {
 } from '../tests/contracts/proven-pool.ts';
 import { ANVIL_KEYS, circuitBuilt, deployCore } from '../tests/contracts/support.ts';
 import { startAnvil } from '../tests/support/anvil.ts';
+import { terminateCurves } from '../circuits/build.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const instances = JSON.parse(readFileSync(join(root, 'circuits', 'circuits.json'), 'utf8')) as Record<
@@ -176,3 +177,5 @@ try {
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'gas.json'), `${JSON.stringify(figures, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+// snarkjs keeps its curve's worker threads alive: release them so the process ends.
+await terminateCurves();
