@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../support/ports.ts';
@@ -14,6 +14,9 @@ export async function startPersistentMosquitto(
   const binary = findExecutable('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']);
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mosquitto-persistent-'));
+  // mosquitto started as root drops to the `mosquitto` user and then cannot write its database
+  // into a root-owned 0700 temp dir ("Error: Permission denied" at shutdown: no session survives).
+  chmodSync(dir, 0o777);
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(
     config,
