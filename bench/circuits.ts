@@ -12,12 +12,9 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { terminateCurves } from '../circuits/build.ts';
-import { buildEpochBatches } from '../circuits/ts/epoch-inputs.ts';
 import { artifactPaths, loadInstances, PROJECT_ROOT } from '../circuits/ts/instances.ts';
-import { PoolState } from '../circuits/ts/pool-state.ts';
 import { proveBatch, verifyBatchProof } from '../circuits/ts/prove.ts';
-import { buildRegistrationBatches } from '../circuits/ts/registration-inputs.ts';
-import { derivePublicKey, signReading } from '../protocol/index.ts';
+import { fullBatchInput } from './support/full-batch.ts';
 
 const args = process.argv.slice(2);
 const runsIndex = args.indexOf('--runs');
@@ -26,46 +23,6 @@ const names = args.filter((a, i) => !a.startsWith('--') && (runsIndex < 0 || i !
 
 function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-/** A full batch input of instance `name`: every slot enabled (epoch) or used (registration). */
-function fullBatchInput(template: string, slots: number, depth: number) {
-  const keys = Array.from({ length: slots }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
-  const devices = keys.map((k) => ({ publicKey: derivePublicKey(k), ratedPowerW: 120_000 }));
-  if (template === 'Registration')
-    return buildRegistrationBatches(new PoolState(depth), 1, devices, slots).batches[0];
-  const state = new PoolState(depth);
-  for (const d of devices) state.register(d.publicKey, d.ratedPowerW);
-  const t0 = 1_900_000_000;
-  const signed = (i: number, seq: number, ts: number, e: number) =>
-    signReading(
-      {
-        v: 1,
-        kind: 'ev',
-        poolId: 1,
-        deviceId: `ev-${i}`,
-        seq,
-        ts,
-        energyWh: e,
-        revenueMinor: Math.floor(e / 10),
-        powerW: 1000,
-        sessionId: 1,
-      },
-      keys[i] as string,
-    );
-  const baseline = buildEpochBatches(
-    state,
-    new Map(keys.map((_, i) => [i, signed(i, 1, t0 + 10, 1000)])),
-    { poolId: 1, epoch: 1, epochStart: t0, epochEnd: t0 + 3600, maxTariffMinorPerKwh: 190 },
-    slots,
-  );
-  const next = buildEpochBatches(
-    baseline.state,
-    new Map(keys.map((_, i) => [i, signed(i, 2, t0 + 3600 + 10, 1000 + 50_000 + i)])),
-    { poolId: 1, epoch: 2, epochStart: t0 + 3600, epochEnd: t0 + 7200, maxTariffMinorPerKwh: 190 },
-    slots,
-  );
-  return next.batches[0];
 }
 
 const instances = loadInstances();
