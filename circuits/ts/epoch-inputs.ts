@@ -1,5 +1,5 @@
-import { DEVICE_KIND_CODE, deviceIdToField, type SignedReading } from '../../protocol/index.ts';
 import { BaseError } from '../../lib/errors.ts';
+import { DEVICE_KIND_CODE, deviceIdToField, type SignedReading } from '../../protocol/index.ts';
 import type { PoolState } from './pool-state.ts';
 import { applyClosingReading, type EpochParams, type TransitionRuleError } from './rules.ts';
 
@@ -27,7 +27,8 @@ export interface EpochBatchWitness {
   readonly reportingCount: number;
 }
 
-const SLOT_FIELDS = [
+/** Per-slot input arrays of EpochBatch, in the circuit's order. */
+export const SLOT_FIELDS = [
   'enabled',
   'oldLeaf',
   'Ax',

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildEpochBatch, buildEpochBatches, type CircuitInput } from '../../circuits/ts/epoch-inputs.ts';
+import {
+  buildEpochBatch,
+  buildEpochBatches,
+  type CircuitInput,
+  SLOT_FIELDS,
+} from '../../circuits/ts/epoch-inputs.ts';
 import { requireArtifacts } from '../../circuits/ts/instances.ts';
 import { PoolState } from '../../circuits/ts/pool-state.ts';
 import type { EpochParams } from '../../circuits/ts/rules.ts';
@@ -308,25 +313,9 @@ describe('EpochBatch rejects forbidden inputs', () => {
   it('the same device twice in one batch', async () => {
     const { batch } = epoch2Batch();
     const input = structuredClone(batch.input);
-    for (const k of [
-      'Ax',
-      'Ay',
-      'ratedPowerW',
-      'lastSeq',
-      'lastTs',
-      'lastEnergyWh',
-      'lastRevenueMinor',
-      'deviceIdField',
-      'kind',
-      'seq',
-      'ts',
-      'energyWh',
-      'revenueMinor',
-      'extras',
-      'R8x',
-      'R8y',
-      'S',
-    ]) {
+    // slot 2 takes every field of slot 1 (same device, same reading) except its own old leaf
+    for (const k of SLOT_FIELDS) {
+      if (k === 'enabled' || k === 'oldLeaf') continue;
       setSlot(input, k, 2, (input[k] as string[])[1] as string);
     }
     setSlot(input, 'enabled', 2, 1);

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import {
   type Abi,
   type Address,
-  BaseError as ViemBaseError,
   bytesToHex,
   ContractFunctionRevertedError,
-  type Hex,
   decodeErrorResult,
   decodeEventLog,
   encodeDeployData,
+  type Hex,
   stringToHex,
   type TransactionReceipt,
+  BaseError as ViemBaseError,
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { expect } from 'vitest';
@@ -100,6 +100,23 @@ export function poolParams(
   };
 }
 
+/** Asserts that `caught` is a viem error carrying the custom error `errorName` with exactly `args`. */
+function assertCustomError(
+  caught: unknown,
+  functionName: string,
+  errorName: string,
+  args: readonly unknown[] | undefined,
+): void {
+  expect(caught, `${functionName} should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
+  const reverted = (caught as ViemBaseError).walk((error) => error instanceof ContractFunctionRevertedError);
+  expect(reverted, `no decoded revert in: ${(caught as Error).message}`).toBeInstanceOf(
+    ContractFunctionRevertedError,
+  );
+  const data = (reverted as ContractFunctionRevertedError).data;
+  expect(data?.errorName).toBe(errorName);
+  if (args !== undefined) expect(data?.args ?? []).toEqual(args);
+}
+
 /**
  * Runs a contract write through `simulateContract` and asserts that it reverts with the custom error
  * `errorName` and exactly the arguments `args` (decoded by viem from the contract's ABI).
@@ -122,14 +139,7 @@ export async function expectRevert(
   } catch (error) {
     caught = error;
   }
-  expect(caught, `${call.functionName} should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
-  const reverted = (caught as ViemBaseError).walk((error) => error instanceof ContractFunctionRevertedError);
-  expect(reverted, `no decoded revert in: ${(caught as Error).message}`).toBeInstanceOf(
-    ContractFunctionRevertedError,
-  );
-  const data = (reverted as ContractFunctionRevertedError).data;
-  expect(data?.errorName).toBe(errorName);
-  if (args !== undefined) expect(data?.args ?? []).toEqual(args);
+  assertCustomError(caught, call.functionName, errorName, args);
 }
 
 /** Asserts that a view call reverts with `errorName` and `args`. */
@@ -150,14 +160,7 @@ export async function expectReadRevert(
   } catch (error) {
     caught = error;
   }
-  expect(caught, `${call.functionName} should revert with ${errorName}`).toBeInstanceOf(ViemBaseError);
-  const reverted = (caught as ViemBaseError).walk((error) => error instanceof ContractFunctionRevertedError);
-  expect(reverted, `no decoded revert in: ${(caught as Error).message}`).toBeInstanceOf(
-    ContractFunctionRevertedError,
-  );
-  const data = (reverted as ContractFunctionRevertedError).data;
-  expect(data?.errorName).toBe(errorName);
-  if (args !== undefined) expect(data?.args ?? []).toEqual(args);
+  assertCustomError(caught, call.functionName, errorName, args);
 }
 
 /** Decodes the receipt's logs emitted by `address` with `abi` (events of other contracts are skipped). */
