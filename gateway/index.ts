@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.ts';
 import { type GatewayDb, openGatewayDb } from './db.ts';
+import type { AttestationViewsProvider } from './http/attestations.ts';
 import { startApiServer } from './http/server.ts';
 import { connectMqttSource, type MqttSource } from './ingest/mqtt-source.ts';
 import { type CommittedBatch, IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
@@ -24,6 +25,7 @@ export { Registry } from './registry/registry.ts';
 export type { DeviceRecord, DeviceRegistration, PoolRecord } from './registry/types.ts';
 export { openGatewayDb } from './db.ts';
 export type { CommittedBatch, PipelineCounts } from './ingest/pipeline.ts';
+export type * from './http/attestations.ts';
 
 /** Options of {@link startGateway} that are not configuration. */
 export interface StartGatewayOptions {
@@ -69,6 +71,8 @@ export interface GatewayHandle {
   health(): GatewayHealth;
   /** Writes everything received so far and acknowledges it. */
   drain(): Promise<void>;
+  /** Serves an oracle's epoch and attestation views at `/pools/:poolId/epochs[/:epoch]` (undefined detaches). */
+  attachAttestations(provider: AttestationViewsProvider | undefined): void;
   /** Stops ingest (unprocessed messages stay with the broker), drains, and closes every part. */
   close(): Promise<void>;
 }
@@ -157,8 +161,10 @@ export async function startGateway(
         queueDepth: ingest.queueDepth(),
       };
     };
+    let attestations: AttestationViewsProvider | undefined;
     const server: Server = await startApiServer(
       {
+        attestations: () => attestations,
         registry,
         ledger,
         quarantine,
@@ -209,6 +215,9 @@ export async function startGateway(
       health,
       queueDepth: () => ingest.queueDepth(),
       drain: () => ingest.drain(),
+      attachAttestations: (provider) => {
+        attestations = provider;
+      },
       close: () => {
         closing ??= (async () => {
           await ingest.close();

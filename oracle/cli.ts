@@ -75,10 +75,17 @@ if (command === 'run') {
       },
     },
   );
+  gateway.attachAttestations(oracle.attestationViews);
   process.stdout.write(
-    line({ message: 'oracle started', gateway: gateway.apiUrl, bundles: oracle.bundleServer?.url }),
+    line({
+      message: 'oracle started',
+      gateway: gateway.apiUrl,
+      epochs: `${gateway.apiUrl}/pools/:poolId/epochs`,
+      bundles: oracle.bundleServer?.url,
+    }),
   );
   const shutdown = async () => {
+    gateway.attachAttestations(undefined);
     await oracle.stop();
     await gateway.close();
     process.exit(0);

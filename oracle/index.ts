@@ -1,4 +1,5 @@
 /** The oracle: scheduled epoch proving, on-chain posting, crash-safe resumption, and the investor verifier. */
+export { createAttestationViews, type AttestationViewsOptions } from './attestation-views.ts';
 export { serveBundles, type BundleServer } from './bundle-server.ts';
 export { createBundleStore, openBundleSource, type BundleSource, type ProofBundle } from './bundles.ts';
 export { type Clock, offsetClock, systemClock } from './clock.ts';

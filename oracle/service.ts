@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { type Address, createPublicClient, defineChain, type Hex, http, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Deployment } from '../contracts/deploy.ts';
-import type { Registry } from '../gateway/index.ts';
+import type { AttestationViewsProvider, Registry } from '../gateway/index.ts';
+import { createAttestationViews } from './attestation-views.ts';
 import { type BundleServer, serveBundles } from './bundle-server.ts';
 import { createBundleStore } from './bundles.ts';
 import type { Clock } from './clock.ts';
@@ -46,6 +47,11 @@ export interface OracleHandle {
   readonly scheduler: EpochScheduler;
   readonly bundleServer: BundleServer | undefined;
   readonly publicClient: PublicClient;
+  /**
+   * Epoch and attestation views of the served pools for the gateway's HTTP API:
+   * `gateway.attachAttestations(oracle.attestationViews)` serves them at `/pools/:poolId/epochs[/:epoch]`.
+   */
+  readonly attestationViews: AttestationViewsProvider;
   /** Runs one scheduler check now (closes every closable epoch). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -150,11 +156,22 @@ export async function startOracle(
         onError: (error) => onLog('registry sync failed', { error: String(error) }),
       })
     : undefined;
+  const attestationViews = createAttestationViews({
+    publicClient,
+    contracts,
+    stages,
+    bundles,
+    schedules,
+    bundleBaseUrl: bundleServer?.url,
+    fromBlock: context.fromBlock,
+    clock: options.clock,
+  });
   scheduler.start();
   return {
     scheduler,
     bundleServer,
     publicClient,
+    attestationViews,
     tick: () => scheduler.tick(),
     async stop() {
       await scheduler.stop();

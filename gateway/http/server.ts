@@ -8,6 +8,7 @@ import type { Quarantine } from '../quarantine/quarantine.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { AggregateInterval, TimeSeriesStore } from '../timeseries/types.ts';
 import type { DeviceState } from '../validation/evaluator.ts';
+import { type AttestationViewsProvider, handleAttestationRoute } from './attestations.ts';
 import { sendJson } from './json.ts';
 
 /** What the API reads. */
@@ -22,6 +23,8 @@ export interface ApiDeps {
   reportingWindowS: number;
   now(): number;
   logger: Logger;
+  /** Epoch and attestation views, once an oracle is attached (`/pools/:poolId/epochs...`). */
+  attestations?: () => AttestationViewsProvider | undefined;
 }
 
 const INTERVALS: readonly AggregateInterval[] = ['15m', '1h', '1d'];
@@ -39,7 +42,8 @@ function intParam(params: URLSearchParams, name: string, fallback?: number): num
 
 /**
  * Routes of the HTTP API (JSON; bigints as decimal strings): `/health`, `/fleet`, `/aggregates`,
- * `/devices/:id/readings`, `/quarantine`, `/ledger/stats`, `/metrics` (Prometheus text format).
+ * `/devices/:id/readings`, `/quarantine`, `/ledger/stats`, `/metrics` (Prometheus text format), and, from an
+ * attached oracle, `/pools/:poolId/epochs` and `/pools/:poolId/epochs/:epoch`.
  */
 export async function handleRequest(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
@@ -143,9 +147,10 @@ export async function handleRequest(deps: ApiDeps, req: IncomingMessage, res: Se
       entries.map((e) => ({ ...e, payloadPrefix: Buffer.from(e.payloadPrefix).toString('utf8') })),
     );
   }
+  if (await handleAttestationRoute(deps.attestations?.(), path, res)) return;
   throw new ApiRequestError(`no route ${path}`, {
     status: 404,
-    hint: 'routes: /health /fleet /aggregates /devices/:id/readings /quarantine /ledger/stats /metrics',
+    hint: 'routes: /health /fleet /aggregates /devices/:id/readings /quarantine /ledger/stats /metrics /pools/:poolId/epochs[/:epoch]',
   });
 }
 

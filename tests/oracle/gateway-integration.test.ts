@@ -218,7 +218,31 @@ describe('oracle with the gateway', () => {
       expect((await fetch(`${oracle.bundleServer!.url}/../private/pool-1/epoch-3/batch-0.json`)).status).toBe(
         404,
       );
+      // the gateway's API serves the oracle's epoch views once attached (as oracle/cli.ts run does)
+      gateway.attachAttestations(oracle.attestationViews);
+      const view = (await (await fetch(`${gateway.apiUrl}/pools/1/epochs/3`)).json()) as {
+        status: string;
+        totals: { revenueMinor: string };
+        batches: Array<{ bundleUrl: string; txHash: string }>;
+        verification: { status: string };
+      };
+      expect(view).toMatchObject({
+        status: 'finalised',
+        totals: { revenueMinor: '500' },
+        verification: { status: 'verified' },
+      });
+      expect(view.batches).toEqual([
+        expect.objectContaining({
+          bundleUrl: `${oracle.bundleServer!.url}/pool-1/epoch-3/batch-0.json`,
+          txHash: bundle.txHash,
+        }),
+      ]);
+      const list = (await (await fetch(`${gateway.apiUrl}/pools/1/epochs`)).json()) as {
+        epochs: Array<{ epoch: number; status: string }>;
+      };
+      expect(list.epochs.slice(0, 3).map((e) => e.status)).toEqual(['finalised', 'finalised', 'finalised']);
     } finally {
+      gateway.attachAttestations(undefined);
       await oracle.stop();
     }
   }, 600_000);

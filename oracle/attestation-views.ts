@@ -1,0 +1,432 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as snarkjs from 'snarkjs';
+import type { PublicClient } from 'viem';
+import { attestationRegistryAbi } from '../contracts/abis.ts';
+import type {
+  AttestationBatchView,
+  AttestationTxView,
+  AttestationViewsProvider,
+  EpochStatus,
+  EpochSummaryView,
+  EpochTotalsView,
+} from '../gateway/http/attestations.ts';
+import { type BundleStore, bundlePath, type ProofBundle } from './bundles.ts';
+import type { OracleContracts } from './chain.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { epochBounds, type PoolSchedule } from './epochs.ts';
+import type { BatchJob, EpochJob, StageStore } from './stage-store.ts';
+
+/** Options of {@link createAttestationViews}. */
+export interface AttestationViewsOptions {
+  publicClient: PublicClient;
+  contracts: OracleContracts;
+  stages: StageStore;
+  bundles: BundleStore;
+  /** The pools served, with their schedules. */
+  schedules: readonly PoolSchedule[];
+  /** Base URL of the bundle server (`http://127.0.0.1:8790/bundles`); bundle links are null without it. */
+  bundleBaseUrl?: string;
+  /** Directory holding `<instance>/verification_key.json` (default `build/circuits`). */
+  vkeyDir?: string;
+  /** First block to scan for attestation events (the deployment block). */
+  fromBlock?: bigint;
+  /** Blocks below the head after which read events are cached for good (reorg safety). Default 12. */
+  reorgDepth?: number;
+  clock?: Clock;
+}
+
+/** An attestation event with its transaction. */
+type ChainEvent =
+  | { kind: 'registration'; poolId: number; newCount: number; newRoot: bigint; tx: Tx }
+  | {
+      kind: 'batch';
+      poolId: number;
+      epoch: number;
+      batchIndex: number;
+      oldRoot: bigint;
+      newRoot: bigint;
+      energyWh: bigint;
+      revenueMinor: bigint;
+      reportingCount: bigint;
+      tx: Tx;
+    }
+  | {
+      kind: 'finalised';
+      poolId: number;
+      epoch: number;
+      revenueMinor: bigint;
+      energyWh: bigint;
+      reportingCount: number;
+      registeredCount: number;
+      batchCount: number;
+      stateRoot: bigint;
+      tx: Tx;
+    };
+interface Tx {
+  hash: string;
+  blockNumber: bigint;
+  logIndex: number;
+}
+
+/** Epoch batch public signals (SPEC section 6): indices of new root and totals. */
+const SIGNAL = { newRoot: 6, energyWh: 7, revenueMinor: 8, reportingCount: 9 } as const;
+const REGISTRATION_COUNT = /count-(\d+)\.json$/;
+
+/**
+ * The oracle's implementation of the gateway's {@link AttestationViewsProvider}: per pool, its epochs with status,
+ * totals, state roots, batch counts, transactions (from the chain's events), links to the public proof bundles
+ * and a verification status (finalised on-chain with the proven root; each bundle's proof verified with snarkjs
+ * against the circuit's verification key, cached). Reads the stage store, the bundle store and the chain only.
+ *
+ * @example
+ * const views = createAttestationViews({ publicClient, contracts, stages, bundles, schedules, bundleBaseUrl });
+ * gateway.attachAttestations(views);
+ */
+export function createAttestationViews(options: AttestationViewsOptions): AttestationViewsProvider {
+  const clock = options.clock ?? systemClock;
+  const vkeyDir = options.vkeyDir ?? join('build', 'circuits');
+  const reorgDepth = BigInt(options.reorgDepth ?? 12);
+  const schedules = new Map(options.schedules.map((s) => [s.poolId, s]));
+  const verified = new Map<string, Promise<boolean>>();
+  const vkeys = new Map<string, unknown>();
+  /** Events up to `settledBlock` never change; the tail above it is read again on each refresh. */
+  let settled: ChainEvent[] = [];
+  let settledBlock = (options.fromBlock ?? 0n) - 1n;
+  let refreshing: Promise<ChainEvent[]> | undefined;
+
+  async function readEvents(fromBlock: bigint, toBlock: bigint): Promise<ChainEvent[]> {
+    if (toBlock < fromBlock) return [];
+    const common = {
+      address: options.contracts.attestationRegistry,
+      abi: attestationRegistryAbi,
+      fromBlock,
+      toBlock,
+    } as const;
+    const [registrations, batches, finalisations] = await Promise.all([
+      options.publicClient.getContractEvents({ ...common, eventName: 'RegistrationAttested' }),
+      options.publicClient.getContractEvents({ ...common, eventName: 'BatchAccepted' }),
+      options.publicClient.getContractEvents({ ...common, eventName: 'EpochFinalised' }),
+    ]);
+    const tx = (l: { transactionHash: string; blockNumber: bigint; logIndex: number }): Tx => ({
+      hash: l.transactionHash,
+      blockNumber: l.blockNumber,
+      logIndex: l.logIndex,
+    });
+    return [
+      ...registrations.map(
+        (l): ChainEvent => ({
+          kind: 'registration',
+          poolId: Number(l.args.poolId),
+          newCount: Number(l.args.newCount),
+          newRoot: l.args.newRoot!,
+          tx: tx(l),
+        }),
+      ),
+      ...batches.map(
+        (l): ChainEvent => ({
+          kind: 'batch',
+          poolId: Number(l.args.poolId),
+          epoch: Number(l.args.epoch),
+          batchIndex: Number(l.args.batchIndex),
+          oldRoot: l.args.oldRoot!,
+          newRoot: l.args.newRoot!,
+          energyWh: l.args.energyWh!,
+          revenueMinor: l.args.revenueMinor!,
+          reportingCount: l.args.reportingCount!,
+          tx: tx(l),
+        }),
+      ),
+      ...finalisations.map(
+        (l): ChainEvent => ({
+          kind: 'finalised',
+          poolId: Number(l.args.poolId),
+          epoch: Number(l.args.epoch),
+          revenueMinor: l.args.revenueMinor!,
+          energyWh: l.args.energyWh!,
+          reportingCount: Number(l.args.reportingCount),
+          registeredCount: Number(l.args.registeredCount),
+          batchCount: Number(l.args.batchCount),
+          stateRoot: l.args.stateRoot!,
+          tx: tx(l),
+        }),
+      ),
+    ].sort((a, b) =>
+      a.tx.blockNumber === b.tx.blockNumber
+        ? a.tx.logIndex - b.tx.logIndex
+        : a.tx.blockNumber < b.tx.blockNumber
+          ? -1
+          : 1,
+    );
+  }
+
+  /** Every attestation event so far, in chain order (settled part cached, recent tail re-read). */
+  function events(): Promise<ChainEvent[]> {
+    refreshing ??= (async () => {
+      try {
+        const head = await options.publicClient.getBlockNumber();
+        const newSettled = head - reorgDepth;
+        if (newSettled > settledBlock) {
+          settled = [...settled, ...(await readEvents(settledBlock + 1n, newSettled))];
+          settledBlock = newSettled;
+        }
+        return [...settled, ...(await readEvents(settledBlock + 1n, head))];
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
+  }
+
+  function vkeyOf(instance: string): unknown {
+    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad circuit instance name ${instance}`);
+    if (!vkeys.has(instance))
+      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
+    return vkeys.get(instance);
+  }
+
+  /** The bundle's proof checked with snarkjs (cached per bundle and proof). */
+  function verifyBundle(path: string, bundle: ProofBundle): Promise<boolean> {
+    const key = `${path}:${bundle.proof.pi_a[0]}:${bundle.publicSignals.join(',')}`;
+    let result = verified.get(key);
+    if (!result) {
+      result = (async () => {
+        try {
+          return await snarkjs.groth16.verify(vkeyOf(bundle.instance), bundle.publicSignals, bundle.proof);
+        } catch {
+          return false;
+        }
+      })();
+      verified.set(key, result);
+    }
+    return result;
+  }
+
+  function keyOf(batch: BatchJob) {
+    if (batch.kind === 'epoch')
+      return { kind: 'epoch' as const, poolId: batch.poolId, epoch: batch.epoch, batchIndex: batch.index };
+    const count = REGISTRATION_COUNT.exec(batch.bundlePath);
+    return {
+      kind: 'registration' as const,
+      poolId: batch.poolId,
+      epoch: batch.epoch,
+      batchIndex: count ? Number(count[1]) : -1,
+    };
+  }
+
+  /** Everything known of one epoch: its job, batches (registration first), bundles and chain events. */
+  async function gather(poolId: number, epoch: number, chain: ChainEvent[]) {
+    const job: EpochJob | undefined = await options.stages.epoch(poolId, epoch);
+    const stored = job ? await options.stages.batches(poolId, epoch) : [];
+    const batches = [
+      ...stored.filter((b) => b.kind === 'registration'),
+      ...stored.filter((b) => b.kind === 'epoch'),
+    ].sort((a, b) => (a.kind === b.kind ? a.index - b.index : a.kind === 'registration' ? -1 : 1));
+    const ofPool = chain.filter((e) => e.poolId === poolId);
+    const finalised = ofPool.find(
+      (e): e is Extract<ChainEvent, { kind: 'finalised' }> => e.kind === 'finalised' && e.epoch === epoch,
+    );
+    const onChain = (batch: BatchJob) => {
+      const key = keyOf(batch);
+      return ofPool.find((e) =>
+        batch.kind === 'epoch'
+          ? e.kind === 'batch' && e.epoch === epoch && e.batchIndex === batch.index
+          : e.kind === 'registration' && e.newCount === key.batchIndex,
+      ) as Extract<ChainEvent, { kind: 'batch' | 'registration' }> | undefined;
+    };
+    return { job, batches, finalised, onChain };
+  }
+
+  function statusOf(bounds: { endTs: number }, job: EpochJob | undefined, finalised: unknown): EpochStatus {
+    if (finalised || job?.stage === 'finalised') return 'finalised';
+    if (job?.stage === 'posted') return 'finalising';
+    if (job?.stage === 'proved') return 'posting';
+    if (job?.stage === 'selected') return 'proving';
+    return clock.nowS() < bounds.endTs ? 'open' : 'pending';
+  }
+
+  async function summary(
+    poolId: number,
+    epoch: number,
+    chain: ChainEvent[],
+  ): Promise<{ view: EpochSummaryView; gathered: Awaited<ReturnType<typeof gather>> }> {
+    const schedule = schedules.get(poolId)!;
+    const bounds = epochBounds(schedule, epoch);
+    const gathered = await gather(poolId, epoch, chain);
+    const { job, batches, finalised, onChain } = gathered;
+    const epochBatches = batches.filter((b) => b.kind === 'epoch');
+    let totals: EpochTotalsView | null = null;
+    const coverage = (reporting: number, registered: number) =>
+      registered === 0 ? 0 : Math.floor((reporting * 10_000) / registered);
+    if (finalised) {
+      totals = {
+        energyWh: finalised.energyWh.toString(),
+        revenueMinor: finalised.revenueMinor.toString(),
+        reportingCount: finalised.reportingCount,
+        registeredCount: finalised.registeredCount,
+        coverageBps: coverage(finalised.reportingCount, finalised.registeredCount),
+        source: 'chain',
+      };
+    } else if (job && epochBatches.length === job.epochBatches) {
+      let energyWh = 0n;
+      let revenueMinor = 0n;
+      let reportingCount = 0;
+      let complete = true;
+      for (const batch of epochBatches) {
+        const bundle = options.bundles.readPublic(keyOf(batch));
+        if (!bundle) {
+          complete = false;
+          break;
+        }
+        energyWh += BigInt(bundle.publicSignals[SIGNAL.energyWh]!);
+        revenueMinor += BigInt(bundle.publicSignals[SIGNAL.revenueMinor]!);
+        reportingCount += Number(bundle.publicSignals[SIGNAL.reportingCount]);
+      }
+      if (complete)
+        totals = {
+          energyWh: energyWh.toString(),
+          revenueMinor: revenueMinor.toString(),
+          reportingCount,
+          registeredCount: job.registeredCount,
+          coverageBps: coverage(reportingCount, job.registeredCount),
+          source: 'proofs',
+        };
+    }
+    const view: EpochSummaryView = {
+      poolId,
+      epoch,
+      startTs: bounds.startTs,
+      endTs: bounds.endTs,
+      status: statusOf(bounds, job, finalised),
+      totals,
+      stateRoot: finalised ? finalised.stateRoot.toString() : (batches.at(-1)?.newRoot ?? null),
+      batchCount: {
+        registration: job?.registrationBatches ?? 0,
+        epoch: finalised ? finalised.batchCount : (job?.epochBatches ?? 0),
+        proved: batches.length,
+        onChain: batches.filter((b) => onChain(b) !== undefined).length,
+      },
+      finalisation: finalised
+        ? { txHash: finalised.tx.hash, blockNumber: finalised.tx.blockNumber.toString() }
+        : null,
+    };
+    return { view, gathered };
+  }
+
+  /** The current epoch of a pool (0 before genesis). */
+  const currentEpoch = (schedule: PoolSchedule) => {
+    const nowS = clock.nowS();
+    return nowS < schedule.genesisTs
+      ? 0
+      : Math.floor((nowS - schedule.genesisTs) / schedule.epochLengthS) + 1;
+  };
+
+  return {
+    pools: () => [...schedules.keys()],
+    async epochs(poolId) {
+      const schedule = schedules.get(poolId);
+      if (!schedule) return [];
+      const chain = await events();
+      const last = Math.max(
+        currentEpoch(schedule),
+        (await options.stages.poolState(poolId))?.finalisedEpoch ?? 0,
+      );
+      const out: EpochSummaryView[] = [];
+      for (let epoch = 1; epoch <= last; epoch++) out.push((await summary(poolId, epoch, chain)).view);
+      return out;
+    },
+    async epoch(poolId, epoch) {
+      const schedule = schedules.get(poolId);
+      if (!schedule) return undefined;
+      if (epoch > currentEpoch(schedule) && !(await options.stages.epoch(poolId, epoch))) return undefined;
+      const chain = await events();
+      const { view, gathered } = await summary(poolId, epoch, chain);
+      const { batches, finalised, onChain } = gathered;
+      const problems: string[] = [];
+      const batchViews: AttestationBatchView[] = [];
+      let proofsChecked = 0;
+      let proofsValid = 0;
+      for (const batch of batches) {
+        const key = keyOf(batch);
+        const relative = bundlePath(key);
+        const bundle = options.bundles.readPublic(key);
+        const event = onChain(batch);
+        let proofVerified = false;
+        const label = `${batch.kind} batch ${key.batchIndex}`;
+        if (!bundle) problems.push(`${label}: public bundle ${relative} is missing`);
+        else {
+          proofsChecked++;
+          proofVerified = await verifyBundle(relative, bundle);
+          if (proofVerified) proofsValid++;
+          else problems.push(`${label}: the proof in ${relative} does not verify`);
+          if (event?.kind === 'batch') {
+            const s = bundle.publicSignals;
+            if (
+              s[SIGNAL.newRoot] !== event.newRoot.toString() ||
+              s[SIGNAL.energyWh] !== event.energyWh.toString() ||
+              s[SIGNAL.revenueMinor] !== event.revenueMinor.toString() ||
+              s[SIGNAL.reportingCount] !== event.reportingCount.toString()
+            )
+              problems.push(`${label}: the bundle's public signals differ from the chain's BatchAccepted`);
+          }
+        }
+        if (event && event.newRoot.toString() !== batch.newRoot)
+          problems.push(
+            `${label}: on-chain new root ${event.newRoot} differs from the proven ${batch.newRoot}`,
+          );
+        batchViews.push({
+          kind: batch.kind as 'registration' | 'epoch',
+          index: key.batchIndex,
+          stage: batch.stage,
+          oldRoot: batch.oldRoot,
+          newRoot: batch.newRoot,
+          bundleUrl: options.bundleBaseUrl
+            ? `${options.bundleBaseUrl.replace(/\/+$/, '')}/${relative}`
+            : null,
+          bundlePath: relative,
+          txHash: event?.tx.hash ?? batch.txHash ?? null,
+          blockNumber: event?.tx.blockNumber.toString() ?? batch.blockNumber?.toString() ?? null,
+          proofVerified,
+        });
+      }
+      const lastProvenRoot = batches.at(-1)?.newRoot;
+      if (finalised && lastProvenRoot !== undefined && finalised.stateRoot.toString() !== lastProvenRoot)
+        problems.push(
+          `finalised root ${finalised.stateRoot} differs from the last proven root ${lastProvenRoot}`,
+        );
+      const transactions: AttestationTxView[] = [];
+      for (const batch of batches) {
+        const event = onChain(batch);
+        if (event)
+          transactions.push({
+            kind: batch.kind as 'registration' | 'epoch',
+            index: keyOf(batch).batchIndex,
+            txHash: event.tx.hash,
+            blockNumber: event.tx.blockNumber.toString(),
+          });
+      }
+      if (finalised)
+        transactions.push({
+          kind: 'finalize',
+          index: 0,
+          txHash: finalised.tx.hash,
+          blockNumber: finalised.tx.blockNumber.toString(),
+        });
+      const finalisedOnChain =
+        finalised !== undefined && !problems.some((p) => p.startsWith('finalised root'));
+      return {
+        ...view,
+        oldRoot: batches[0]?.oldRoot ?? null,
+        batches: batchViews,
+        transactions,
+        verification: {
+          finalisedOnChain,
+          proofsChecked,
+          proofsValid,
+          status: problems.length > 0 ? 'failed' : finalisedOnChain ? 'verified' : 'in-progress',
+          problems,
+        },
+      };
+    },
+  };
+}
