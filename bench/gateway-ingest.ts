@@ -6,21 +6,24 @@
  *
  *   npm run bench:gateway
  *   npm run bench:gateway -- --messages 20000 --devices 1000 --threads 2 --latency-rate 1000,300 --memory 10000,20000
+ *   npm run bench:gateway -- --skip latency,memory,aedes     (parts: throughput, aedes, mosquitto, latency, memory)
  *
- * Messages are signed before timing (and cached in .cache/bench/) and published from a worker
- * thread, so the publisher does not compete for CPU with signing. Because cached messages carry
- * fixed timestamps, the skew limit is widened (the check still runs). Prints the figures and writes
- * bench/results/gateway-ingest.json.
+ * Messages are signed before timing (and cached in .cache/bench/). The publisher is a separate
+ * process (bench/gateway-publisher.mjs): the simulator's side, which for the aedes path also hosts
+ * the embedded broker with authentication, as the simulator does; mosquitto is its own process.
+ * A reading counts once the gateway reports its batch committed to the ledger. Because cached
+ * messages carry fixed timestamps, the skew limit is widened (the check still runs). CPU seconds
+ * are reported per process (gateway; publisher, with aedes; mosquitto). Prints the figures and
+ * writes bench/results/gateway-ingest.json.
  */
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.ts';
-import { createBrokerAuth, sha256Hex } from '../gateway/broker-auth.ts';
+import { sha256Hex } from '../gateway/broker-auth.ts';
 import { openGatewayDb } from '../gateway/db.ts';
 import { type CommittedBatch, type GatewayHandle, startGateway } from '../gateway/index.ts';
 import { Registry } from '../gateway/registry/registry.ts';
@@ -163,43 +166,102 @@ function histogramSum(gateway: GatewayHandle, name: 'ledgerWriteSeconds'): Promi
     .then((m) => m.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0);
 }
 
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+function processCpuS(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The publisher process (bench/gateway-publisher.mjs) and its replies, in order. */
+function startPublisher() {
+  const child = fork(new URL('./gateway-publisher.mjs', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx'],
+  });
+  const replies: unknown[] = [];
+  const waiting: Array<(reply: unknown) => void> = [];
+  let exited: Error | undefined;
+  child.on('message', (reply) => {
+    const next = waiting.shift();
+    if (next) next(reply);
+    else replies.push(reply);
+  });
+  child.once('exit', (code) => {
+    exited = new Error(`publisher process exited with code ${code}`);
+  });
+  return {
+    pid: child.pid,
+    /** Sends `message` and resolves with the next reply (rejects if the process is gone). */
+    async request<T>(message: object): Promise<T> {
+      child.send(message);
+      if (replies.length > 0) return replies.shift() as T;
+      return new Promise<T>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (exited) {
+            clearInterval(timer);
+            reject(exited);
+          }
+        }, 200);
+        waiting.push((reply) => {
+          clearInterval(timer);
+          resolve(reply as T);
+        });
+      });
+    },
+    async stop(): Promise<void> {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.send({ stop: true });
+      await gone;
+    },
+  };
+}
+
 async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file: string) {
+  // The simulator's side (the publishing client and, for aedes, the broker it hosts) is its own
+  // process, as in a deployment: it shares the machine's 2 cores with the gateway, not its event loop.
+  const publisher = startPublisher();
   let url: string;
   let stopBroker: () => Promise<void>;
-  let gateway: GatewayHandle | undefined;
-  let publisher = { username: undefined as string | undefined, password: undefined as string | undefined };
+  let brokerCpuS: () => number | undefined = () => undefined;
   if (brokerKind === 'aedes') {
-    const broker = await startEmbeddedBroker(
-      createBrokerAuth(() => gateway?.registry, {
-        services: [{ username: GATEWAY.username, passwordSha256: sha256Hex(GATEWAY.password) }],
-        relays: [{ username: RELAY.username, passwordSha256: sha256Hex(RELAY.password) }],
-      }),
-    );
-    url = broker.url;
-    stopBroker = () => broker.close();
-    publisher = RELAY;
+    const ready = await publisher.request<{ brokerUrl: string }>({
+      file,
+      fleetFile: `${file}.fleet.json`,
+      maxInFlight: 2000,
+      ...RELAY,
+      broker: { services: [GATEWAY], relays: [RELAY] },
+    });
+    url = ready.brokerUrl;
+    stopBroker = async () => undefined; // stopped with the publisher process
   } else {
     const broker = await startMosquitto();
     url = broker.url;
+    const pid = broker.child.pid;
+    if (pid !== undefined) brokerCpuS = () => processCpuS(pid);
     stopBroker = () => broker.stop();
+    await publisher.request({ file, maxInFlight: 2000 }); // mosquitto here allows anonymous clients
   }
   let firstReceivedMs = 0;
   let lastCommitMs = 0;
   let committed = 0;
-  gateway = await gatewayFor(url, fleet, (b) => {
+  const gateway = await gatewayFor(url, fleet, (b) => {
     committed += b.readings.length;
     lastCommitMs = b.committedAtMs;
     if (firstReceivedMs === 0 && b.readings[0]) firstReceivedMs = b.readings[0].receivedAtMs;
   });
-  const worker = new Worker(new URL('./gateway-publisher.mjs', import.meta.url), {
-    workerData: { url, file, maxInFlight: 2000, ...publisher },
-  });
-  const published = new Promise<{ publishedMs: number; startedMs: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const publisherCpuS = () => (publisher.pid === undefined ? undefined : processCpuS(publisher.pid));
   const cpuBefore = process.cpuUsage();
-  const { publishedMs, startedMs } = await published;
+  const brokerCpuBefore = brokerCpuS();
+  const publisherCpuBefore = publisherCpuS();
+  const { publishedMs, startedMs } = await publisher.request<{ publishedMs: number; startedMs: number }>({
+    publish: url,
+  });
   const deadline = Date.now() + 600_000;
   while (
     committed < fleet.messages.length &&
@@ -209,30 +271,39 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
     await new Promise((r) => setTimeout(r, 10));
   }
   const cpu = process.cpuUsage(cpuBefore);
-  // Whole process (main thread, verification workers, the publisher worker and, for aedes, the broker).
+  const brokerCpuAfter = brokerCpuS();
+  const publisherCpuAfter = publisherCpuS();
+  // The gateway process: main thread and verification workers.
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const counts = gateway.counts();
   const elapsedS = (lastCommitMs - startedMs) / 1000;
+  const delta = (after: number | undefined, before: number | undefined) =>
+    after === undefined || before === undefined ? undefined : Number((after - before).toFixed(1));
   const result = {
     broker: brokerKind,
     messages: fleet.messages.length,
     accepted: counts.accepted,
     rejected: counts.rejected,
     readingsPerS: Math.round(counts.accepted / elapsedS),
-    processCpuS: Number(cpuS.toFixed(1)),
-    readingsPerProcessCpuS: Math.round(counts.accepted / cpuS),
+    gatewayCpuS: Number(cpuS.toFixed(1)),
+    readingsPerGatewayCpuS: Math.round(counts.accepted / cpuS),
+    /** The publishing client and, for aedes, the broker it hosts. */
+    publisherProcessCpuS: delta(publisherCpuAfter, publisherCpuBefore),
+    mosquittoCpuS: delta(brokerCpuAfter, brokerCpuBefore),
     loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
     elapsedS: Number(elapsedS.toFixed(2)),
     publishS: Number((publishedMs / 1000).toFixed(2)),
     ledgerWriteS: Number((await histogramSum(gateway, 'ledgerWriteSeconds')).toFixed(2)),
     batches: counts.batches,
   };
-  await worker.terminate();
   await gateway.close();
+  await publisher.stop();
   await stopBroker();
   log(
     `  ${brokerKind}: ${result.accepted}/${result.messages} accepted in ${result.elapsedS} s = ${result.readingsPerS} readings/s ` +
-      `(process CPU ${result.processCpuS} s = ${result.readingsPerProcessCpuS} readings per CPU-second; ` +
+      `(gateway CPU ${result.gatewayCpuS} s = ${result.readingsPerGatewayCpuS} readings per CPU-second; ` +
+      `publisher${brokerKind === 'aedes' ? ' + aedes' : ''} process CPU ${result.publisherProcessCpuS} s; ` +
+      (result.mosquittoCpuS !== undefined ? `mosquitto CPU ${result.mosquittoCpuS} s; ` : '') +
       `load ${result.loadAverage1m}; ledger writes ${result.ledgerWriteS} s over ${result.batches} batches)`,
   );
   return result;
@@ -360,9 +431,10 @@ async function main(): Promise<void> {
   );
   if (!skip.has('throughput')) {
     const { fleet, file } = prepareFleet(deviceCount, messageCount, 'tp');
-    results.throughput = [await throughput('aedes', fleet, file)];
-    if (!skip.has('mosquitto'))
-      (results.throughput as unknown[]).push(await throughput('mosquitto', fleet, file));
+    const throughputs: unknown[] = [];
+    if (!skip.has('aedes')) throughputs.push(await throughput('aedes', fleet, file));
+    if (!skip.has('mosquitto')) throughputs.push(await throughput('mosquitto', fleet, file));
+    results.throughput = throughputs;
   }
   if (!skip.has('latency')) {
     results.latency = [];

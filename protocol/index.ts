@@ -47,4 +47,5 @@ export { parseTopic, topicFor } from './topic.ts';
 export type { EvReading, PublicKey, PvReading, Reading, Signature, SignedReading } from './types.ts';
 export { parseReading, validateReading } from './validate.ts';
 export { type VerifyItem, verifyBatch } from './verify-batch.ts';
+export { type PayloadItem, type PayloadResult, parseAndVerifyBatch } from './verify-payloads.ts';
 export { createVerifyPool, type VerifyPool, VerifyPoolError, type VerifyPoolOptions } from './verify-pool.ts';

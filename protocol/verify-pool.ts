@@ -6,8 +6,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BaseError } from '../lib/errors.ts';
+import type { PublicKey } from './types.ts';
 import type { VerifyItem } from './verify-batch.ts';
-import type { VerifyRequest, VerifyResponse } from './verify-worker.ts';
+import type { PayloadItem, PayloadResult } from './verify-payloads.ts';
+import type { ParseVerifyRequest, VerifyRequest, VerifyResponse } from './verify-worker.ts';
 
 /** The pool failed or was closed while work was pending. */
 export class VerifyPoolError extends BaseError {
@@ -30,12 +32,18 @@ export interface VerifyPool {
   ready(): Promise<void>;
   /** Verifies the items in the workers; result i is `verifyReading(items[i].reading, items[i].publicKey)`. */
   verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]>;
+  /**
+   * Parses raw payloads and verifies those given a key, in the workers; result i is
+   * `parseAndVerifyBatch([items[i]])[0]`. The payload bytes are copied into one buffer per chunk
+   * that is transferred, not cloned, to the worker.
+   */
+  parseAndVerifyBatch(items: readonly PayloadItem[]): Promise<PayloadResult[]>;
   /** Stops the workers; pending batches reject with {@link VerifyPoolError}. */
   close(): Promise<void>;
 }
 
 interface Pending {
-  resolve(results: boolean[]): void;
+  resolve(results: never[]): void;
   reject(error: Error): void;
 }
 
@@ -94,7 +102,10 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       slot.pending.delete(message.id);
       if ('results' in message) {
         slot.load -= message.results.length;
-        p.resolve(message.results);
+        p.resolve(message.results as never[]);
+      } else if ('parsed' in message) {
+        slot.load -= message.parsed.length;
+        p.resolve(message.parsed as never[]);
       } else p.reject(new VerifyPoolError('a verification worker failed', { details: message.error }));
     });
     const onFailure = (error: Error) => {
@@ -120,17 +131,64 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
 
   for (let i = 0; i < threads; i++) slots.push(spawn(i));
 
-  function send(items: VerifyItem[]): Promise<boolean[]> {
+  function send<T>(
+    count: number,
+    request: (id: number) => VerifyRequest | ParseVerifyRequest,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<T[]> {
     let slot: Slot | undefined;
     for (const s of slots) if (s.state !== 'failed' && (slot === undefined || s.load < slot.load)) slot = s;
     if (slot === undefined) return Promise.reject(new VerifyPoolError('no verification worker is running'));
     const target = slot;
     const id = nextId++;
-    target.load += items.length;
-    return new Promise<boolean[]>((resolve, reject) => {
-      target.pending.set(id, { resolve, reject });
-      target.worker.postMessage({ id, items } satisfies VerifyRequest);
+    target.load += count;
+    return new Promise<T[]>((resolve, reject) => {
+      target.pending.set(id, { resolve: resolve as (results: never[]) => void, reject });
+      target.worker.postMessage(request(id), transfer);
     });
+  }
+
+  /** One chunk of payloads as a transferable request: the bytes in one buffer, keys deduplicated. */
+  function payloadRequest(items: readonly PayloadItem[]): Omit<ParseVerifyRequest, 'id'> {
+    const offsets = new Uint32Array(items.length + 1);
+    let size = 0;
+    for (let i = 0; i < items.length; i++) {
+      offsets[i] = size;
+      size += items[i]!.payload.byteLength;
+    }
+    offsets[items.length] = size;
+    const bytes = new Uint8Array(size);
+    const keyIndex = new Int32Array(items.length);
+    const keys: PublicKey[] = [];
+    const keyPosition = new Map<PublicKey, number>();
+    for (let i = 0; i < items.length; i++) {
+      const { payload, publicKey } = items[i]!;
+      bytes.set(payload, offsets[i]!);
+      if (publicKey === undefined) {
+        keyIndex[i] = -1;
+        continue;
+      }
+      let k = keyPosition.get(publicKey);
+      if (k === undefined) {
+        k = keys.push({ Ax: publicKey.Ax, Ay: publicKey.Ay }) - 1;
+        keyPosition.set(publicKey, k);
+      }
+      keyIndex[i] = k;
+    }
+    return { bytes, offsets, keyIndex, keys };
+  }
+
+  function inChunks<I, T>(
+    items: readonly I[],
+    sendChunk: (chunk: readonly I[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    const chunks: Promise<T[]>[] = [];
+    for (let start = 0; start < items.length; start += chunkSize) {
+      const chunk = sendChunk(items.slice(start, start + chunkSize));
+      chunk.catch(() => {}); // Promise.all reports the first failure; the others are expected too.
+      chunks.push(chunk);
+    }
+    return Promise.all(chunks).then((parts) => parts.flat());
   }
 
   return {
@@ -141,13 +199,19 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     async verifyBatch(items) {
       if (closed) throw new VerifyPoolError('the verification pool is closed');
       if (items.length === 0) return [];
-      const chunks: Promise<boolean[]>[] = [];
-      for (let start = 0; start < items.length; start += chunkSize) {
-        const chunk = send(items.slice(start, start + chunkSize));
-        chunk.catch(() => {}); // Promise.all reports the first failure; the others are expected too.
-        chunks.push(chunk);
-      }
-      return (await Promise.all(chunks)).flat();
+      return inChunks(items, (chunk) =>
+        send<boolean>(chunk.length, (id) => ({ id, items: chunk as VerifyItem[] })),
+      );
+    },
+    async parseAndVerifyBatch(items) {
+      if (closed) throw new VerifyPoolError('the verification pool is closed');
+      if (items.length === 0) return [];
+      return inChunks(items, (chunk) => {
+        const request = payloadRequest(chunk);
+        return send<PayloadResult>(chunk.length, (id) => ({ id, ...request }), [
+          request.bytes.buffer as ArrayBuffer,
+        ]);
+      });
     },
     async close() {
       if (closed) return;

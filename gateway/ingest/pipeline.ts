@@ -14,7 +14,14 @@ import {
 import type { Registry } from '../registry/registry.ts';
 import type { AcceptedReading, TimeSeriesStore } from '../timeseries/types.ts';
 import type { Evaluator } from '../validation/evaluator.ts';
-import { type Prevalidated, prevalidate, type Rejection } from '../validation/prevalidate.ts';
+import { type PayloadResult, verifyReading } from '../../protocol/index.ts';
+import type { DeviceRecord } from '../registry/types.ts';
+import {
+  type Prevalidated,
+  prevalidateParsed,
+  type Rejection,
+  topicDeviceRecord,
+} from '../validation/prevalidate.ts';
 import type { IncomingMessage } from './mqtt-source.ts';
 import type { SignatureVerifier } from './verifier.ts';
 
@@ -58,9 +65,13 @@ export interface PipelineCounts {
 interface Prepared {
   message: IncomingMessage;
   pre: Prevalidated | Rejection;
+  /** Whether the signature verifies against the registered key (meaningful when `pre.ok`). */
+  signatureValid: boolean;
 }
 
 const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+/** Accepted readings waiting for the time-series store beyond which ledger writes wait for it (back-pressure). */
+const SINK_MAX_QUEUED = 20_000;
 
 /**
  * The ingest pipeline: messages are collected into batches (by size or age); each batch is
@@ -80,6 +91,13 @@ export class IngestPipeline {
   private pending: IncomingMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Batches handed to the signature workers and not yet verified. */
+  private verifying = 0;
+  /** The batch timer fired while every worker was busy: close the batch when one is free. */
+  private flushWhenVerifierFree = false;
+  /** Accepted readings committed to the ledger, not yet given to the time-series store (in commit order). */
+  private sinkQueue: AcceptedReading[] = [];
+  private sinkRunning: Promise<void> | undefined;
   private unacked = 0;
   private failed: Error | undefined;
   private closed = false;
@@ -113,13 +131,27 @@ export class IngestPipeline {
     this.deps.metrics.received.inc();
     this.pending.push(message);
     if (this.pending.length >= this.deps.maxBatchSize) this.flush();
-    else if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), this.deps.maxBatchDelayMs);
+    else if (this.timer === undefined && !this.flushWhenVerifierFree)
+      this.timer = setTimeout(() => this.onBatchTimer(), this.deps.maxBatchDelayMs);
+  }
+
+  /**
+   * The batch is old enough. If every signature worker is still busy with earlier batches, a new
+   * batch would only wait in the workers' queue: keep collecting until one is free (or the batch is
+   * full), so batches grow with the load and batch verification pays off, while an idle gateway
+   * still closes a batch after `maxBatchDelayMs`.
+   */
+  private onBatchTimer(): void {
+    this.timer = undefined;
+    if (this.verifying >= this.deps.verifier.concurrency) this.flushWhenVerifierFree = true;
+    else this.flush();
   }
 
   /** Closes the current batch and resolves when every batch so far is written and acknowledged. */
   async drain(): Promise<void> {
     this.flush();
     await this.chain;
+    while (this.sinkRunning !== undefined) await this.sinkRunning;
   }
 
   /** Stops taking messages and drains. */
@@ -134,40 +166,64 @@ export class IngestPipeline {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.flushWhenVerifierFree = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const prepared: Prepared[] = batch.map((message) => ({
-      message,
-      pre: prevalidate(message.topic, message.payload, this.deps.registry),
-    }));
-    const verified = this.verify(prepared);
-    verified.catch(() => undefined); // observed in the chain below
-    this.chain = this.chain.then(() => this.apply(prepared, verified));
+    // The workers parse the raw payloads and check signatures against the key of the device the
+    // topic names (the only key a reading on that topic can pass the later steps with).
+    const keyed = batch.map((message) => topicDeviceRecord(message.topic, this.deps.registry));
+    const parsed = this.parseAndVerify(batch, keyed);
+    parsed.catch(() => undefined); // observed in the chain below
+    this.chain = this.chain.then(() => this.apply(batch, keyed, parsed));
   }
 
-  private async verify(prepared: Prepared[]): Promise<boolean[]> {
-    const items = [];
-    for (const p of prepared)
-      if (p.pre.ok) items.push({ reading: p.pre.reading, publicKey: p.pre.device.publicKey });
+  private async parseAndVerify(
+    batch: IncomingMessage[],
+    keyed: (DeviceRecord | undefined)[],
+  ): Promise<PayloadResult[]> {
+    const items = batch.map((message, i) => ({ payload: message.payload, publicKey: keyed[i]?.publicKey }));
     const started = performance.now();
-    const results = await this.deps.verifier.verifyBatch(items);
-    this.deps.metrics.verifySeconds.observe((performance.now() - started) / 1000);
-    return results;
+    this.verifying++;
+    try {
+      const results = await this.deps.verifier.parseAndVerify(items);
+      this.deps.metrics.verifySeconds.observe((performance.now() - started) / 1000);
+      return results;
+    } finally {
+      this.verifying--;
+      if (this.flushWhenVerifierFree) this.flush();
+    }
   }
 
-  private async apply(prepared: Prepared[], verified: Promise<boolean[]>): Promise<void> {
+  private async apply(
+    batch: IncomingMessage[],
+    keyed: (DeviceRecord | undefined)[],
+    parsedResults: Promise<PayloadResult[]>,
+  ): Promise<void> {
     if (this.failed) return;
-    let signatures: boolean[];
+    let parsed: PayloadResult[];
     try {
-      signatures = await verified;
+      parsed = await parsedResults;
     } catch (error) {
       this.fail(error, 'signature verification failed');
       return;
     }
+    const prepared = batch.map((message, i): Prepared => {
+      const result = parsed[i]!;
+      const pre = prevalidateParsed(message.topic, result, this.deps.registry);
+      if (!pre.ok || !result.ok) return { message, pre, signatureValid: false };
+      const sentKey = keyed[i]?.publicKey;
+      const key = pre.device.publicKey;
+      // The registry changed while the batch was in the workers: check this one here.
+      const signatureValid =
+        sentKey !== undefined && sentKey.Ax === key.Ax && sentKey.Ay === key.Ay
+          ? result.signatureValid === true
+          : verifyReading(pre.reading, key);
+      return { message, pre, signatureValid };
+    });
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.evaluateAndWrite(prepared, signatures);
+        await this.evaluateAndWrite(prepared);
         return;
       } catch (error) {
         this.deps.evaluator.discard();
@@ -191,7 +247,7 @@ export class IngestPipeline {
     });
   }
 
-  private async evaluateAndWrite(prepared: Prepared[], signatures: boolean[]): Promise<void> {
+  private async evaluateAndWrite(prepared: Prepared[]): Promise<void> {
     const { evaluator, metrics } = this.deps;
     const rows: LedgerReading[] = [];
     const handOffs: AcceptedReading[] = [];
@@ -199,11 +255,10 @@ export class IngestPipeline {
     let duplicates = 0;
     let redeliveredRejects = 0;
     const rejectedInBatch = new Set<string>();
-    let sigIndex = 0;
-    for (const { message, pre } of prepared) {
+    for (const { message, pre, signatureValid } of prepared) {
       let rejection: Rejection | undefined;
       if (!pre.ok) rejection = pre;
-      else if (!signatures[sigIndex++]) {
+      else if (!signatureValid) {
         rejection = {
           ok: false,
           reason: 'SIGNATURE_INVALID',
@@ -213,7 +268,8 @@ export class IngestPipeline {
           seq: pre.reading.seq,
         };
       } else {
-        const verdict = await evaluator.evaluate(pre, message.payload.toString('utf8'), message.receivedAtMs);
+        let verdict = evaluator.evaluate(pre, message.payload.toString('utf8'), message.receivedAtMs);
+        if (verdict instanceof Promise) verdict = await verdict;
         if (!('kind' in verdict)) rejection = verdict;
         else if (verdict.kind === 'accept') {
           rows.push(verdict.row);
@@ -299,16 +355,33 @@ export class IngestPipeline {
     }
 
     if (this.deps.sink !== undefined && handOffs.length > 0) {
+      for (const r of handOffs) this.sinkQueue.push(r);
+      this.sinkRunning ??= this.runSink(this.deps.sink);
+      // The store is a derived view (rebuildable from the ledger): ledger writes go on while it
+      // writes, unless it falls far behind.
+      if (this.sinkQueue.length > SINK_MAX_QUEUED) await this.sinkRunning;
+    }
+  }
+
+  /**
+   * Hands the queued accepted readings to the time-series store in commit order, one `write` at a
+   * time; what was committed while a write ran goes into the next one.
+   */
+  private async runSink(sink: TimeSeriesStore): Promise<void> {
+    while (this.sinkQueue.length > 0) {
+      const readings = this.sinkQueue;
+      this.sinkQueue = [];
       try {
-        await this.deps.sink.write(handOffs);
+        await sink.write(readings);
       } catch (error) {
-        metrics.timeSeriesErrors.inc();
+        this.deps.metrics.timeSeriesErrors.inc();
         this.deps.logger.error('time-series hand-off failed; the ledger keeps the readings', {
           error,
-          readings: handOffs.length,
+          readings: readings.length,
         });
       }
     }
+    this.sinkRunning = undefined;
   }
 }
 

@@ -1,4 +1,12 @@
-import { type PublicKey, type SignedReading, verifyBatch, verifyReading } from '../../protocol/index.ts';
+import {
+  type PayloadItem,
+  type PayloadResult,
+  parseAndVerifyBatch,
+  type PublicKey,
+  type SignedReading,
+  verifyBatch,
+  verifyReading,
+} from '../../protocol/index.ts';
 import { createVerifyPool } from '../../protocol/verify-pool.ts';
 
 /** One signature to check. */
@@ -9,14 +17,18 @@ export interface VerifyItem {
 
 /** Checks signatures in batches. */
 export interface SignatureVerifier {
+  /** Batches it verifies at the same time (worker threads; 1 on the main thread). */
+  readonly concurrency: number;
   verifyBatch(items: VerifyItem[]): Promise<boolean[]>;
+  /** Parses raw payloads and verifies those given a key (protocol `parseAndVerifyBatch`), in the workers. */
+  parseAndVerify(items: PayloadItem[]): Promise<PayloadResult[]>;
   close(): Promise<void>;
 }
 
 /**
  * A verifier over `threads` worker threads (the protocol module's pool), or on the main thread
  * when `threads` is 0. Resolves once the workers are ready. If the pool fails on a batch, that
- * batch is verified reading by reading on the main thread and `onWorkerFailure` is told.
+ * batch is parsed and verified reading by reading on the main thread and `onWorkerFailure` is told.
  *
  * @example
  * const verifier = await createSignatureVerifier(2);
@@ -28,13 +40,16 @@ export async function createSignatureVerifier(
 ): Promise<SignatureVerifier> {
   if (threads === 0) {
     return {
+      concurrency: 1,
       verifyBatch: async (items) => (items.length === 0 ? [] : verifyBatch(items)),
+      parseAndVerify: async (items) => parseAndVerifyBatch(items),
       close: async () => undefined,
     };
   }
   const pool = createVerifyPool({ threads });
   await pool.ready();
   return {
+    concurrency: threads,
     verifyBatch: async (items) => {
       if (items.length === 0) return [];
       try {
@@ -43,6 +58,15 @@ export async function createSignatureVerifier(
         // A failing worker must not stop ingest: check this batch one by one on the main thread.
         onWorkerFailure(error);
         return items.map((i) => verifyReading(i.reading, i.publicKey));
+      }
+    },
+    parseAndVerify: async (items) => {
+      if (items.length === 0) return [];
+      try {
+        return await pool.parseAndVerifyBatch(items);
+      } catch (error) {
+        onWorkerFailure(error);
+        return items.flatMap((i) => parseAndVerifyBatch([i]));
       }
     },
     close: () => pool.close(),

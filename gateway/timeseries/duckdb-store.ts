@@ -23,7 +23,7 @@ const COLUMNS = `pool_id UINTEGER NOT NULL, device_id VARCHAR NOT NULL, site_id 
  * Embedded time-series store on one DuckDB file. Every accepted reading is kept as one row
  * (idempotent on device and sequence, so a replayed hand-off never double-counts) and aggregates are
  * computed at query time with integer bucketing and exact sums (BIGINT deltas summed into HUGEINT:
- * no floating point anywhere). `write` appends a batch through the DuckDB appender (all or nothing;
+ * no floating point anywhere). `write` appends a batch through the DuckDB appender in one transaction (all or nothing;
  * a batch repeating stored readings goes through a staging table and `INSERT OR IGNORE`); when it
  * resolves the batch is durable, so nothing is buffered.
  */
@@ -75,12 +75,18 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
       return true;
     });
     await this.serialised(async () => {
-      // Fast path: the appender straight into the table; its flush is all-or-nothing, so a batch
-      // holding an already stored reading (a replayed hand-off) fails whole and takes the slow path.
+      // Fast path: the appender straight into the table inside one transaction, so a batch holding
+      // an already stored reading (a replayed hand-off) fails whole and takes the slow path. The
+      // appender's flush only stages the rows; the COMMIT (index merge, WAL write and sync) runs on
+      // DuckDB's own thread, so the event loop is not blocked while the batch becomes durable.
+      await this.writer.run('BEGIN TRANSACTION');
       try {
         await this.append('ts_readings', unique);
+        await this.writer.run('COMMIT');
         return;
       } catch (error) {
+        // A failed COMMIT has already ended the transaction: ROLLBACK then has nothing to undo.
+        await this.writer.run('ROLLBACK').catch(() => undefined);
         if (!/duplicate key|constraint/i.test(String(error))) throw error;
       }
       await this.append('ts_staging', unique);

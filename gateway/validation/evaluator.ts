@@ -106,80 +106,39 @@ export class Evaluator {
     this.stagedRows.clear();
   }
 
-  /** Evaluates one signature-valid reading received at `receivedAtMs` (gateway clock, ms); skew is measured from it. */
-  async evaluate(item: Prevalidated, payload: string, receivedAtMs: number): Promise<Verdict> {
-    const { reading, device } = item;
-    const at = { deviceId: reading.deviceId, seq: reading.seq };
+  /**
+   * Evaluates one signature-valid reading received at `receivedAtMs` (gateway clock, ms); skew is
+   * measured from it. Synchronous for a reading above its device's head (the normal case); a
+   * reading at or below the head needs the ledger, and then the verdict comes as a Promise.
+   */
+  evaluate(item: Prevalidated, payload: string, receivedAtMs: number): Verdict | Promise<Verdict> {
+    const { reading } = item;
     const head = this.staged.get(reading.deviceId) ?? this.heads.get(reading.deviceId);
+    if (head !== undefined && reading.seq <= head.seq)
+      return this.evaluateAtOrBelowHead(item, payload, receivedAtMs, head);
+    return this.evaluateAfter(item, payload, receivedAtMs, head);
+  }
 
-    if (head !== undefined && reading.seq <= head.seq) {
-      const existing =
-        reading.seq === head.seq ? { sig: head.sig } : await this.findAccepted(reading.deviceId, reading.seq);
-      if (existing !== undefined) {
-        if (sameSig(existing.sig, reading.sig)) return { kind: 'duplicate' };
-        return reject(
-          'SEQUENCE_REPLAY',
-          `sequence ${reading.seq} of ${reading.deviceId} was already accepted with different content`,
-          { ...at, field: 'seq' },
-        );
-      }
-    }
-
-    const skewS = Math.abs(reading.ts - Math.floor(receivedAtMs / 1000));
-    if (skewS > this.options.maxClockSkewS) {
+  private async evaluateAtOrBelowHead(
+    item: Prevalidated,
+    payload: string,
+    receivedAtMs: number,
+    head: DeviceState,
+  ): Promise<Verdict> {
+    const { reading } = item;
+    const at = { deviceId: reading.deviceId, seq: reading.seq };
+    const existing =
+      reading.seq === head.seq ? { sig: head.sig } : await this.findAccepted(reading.deviceId, reading.seq);
+    if (existing !== undefined) {
+      if (sameSig(existing.sig, reading.sig)) return { kind: 'duplicate' };
       return reject(
-        'TIMESTAMP_SKEW',
-        `timestamp ${reading.ts} is ${skewS} s from gateway time (limit ${this.options.maxClockSkewS} s)`,
-        { ...at, field: 'ts' },
+        'SEQUENCE_REPLAY',
+        `sequence ${reading.seq} of ${reading.deviceId} was already accepted with different content`,
+        { ...at, field: 'seq' },
       );
     }
-
-    if (head === undefined || reading.seq > head.seq) {
-      // In order: compare with the head only.
-      const checked = head === undefined ? undefined : this.checkInterval(head, reading, item, 'previous');
-      if (checked !== undefined) return checked;
-      const energyDeltaWh = head === undefined ? 0n : BigInt(reading.energyWh - head.energyWh);
-      const revenueDeltaMinor = head === undefined ? 0n : BigInt(reading.revenueMinor - head.revenueMinor);
-      const sessionId = reading.kind === 'ev' ? reading.sessionId : undefined;
-      const newSession = sessionId !== undefined && sessionId !== 0 && sessionId !== head?.sessionId;
-      const row = this.toRow(
-        reading,
-        payload,
-        receivedAtMs,
-        energyDeltaWh,
-        revenueDeltaMinor,
-        true,
-        newSession,
-      );
-      this.staged.set(reading.deviceId, {
-        seq: reading.seq,
-        ts: reading.ts,
-        energyWh: reading.energyWh,
-        revenueMinor: reading.revenueMinor,
-        sessionId,
-        sig: reading.sig,
-        lastReceivedAtMs: receivedAtMs,
-      });
-      this.stage(row);
-      return {
-        kind: 'accept',
-        row,
-        handOff: {
-          poolId: reading.poolId,
-          deviceId: reading.deviceId,
-          siteId: device.siteId,
-          kind: reading.kind,
-          seq: reading.seq,
-          ts: reading.ts,
-          energyWh: BigInt(reading.energyWh),
-          revenueMinor: BigInt(reading.revenueMinor),
-          energyDeltaWh,
-          revenueDeltaMinor,
-          newSession,
-        },
-      };
-    }
-
+    const skew = this.checkSkew(item, receivedAtMs);
+    if (skew !== undefined) return skew;
     // Late: below the head and never accepted.
     if (this.options.outOfOrder === 'reject') {
       return reject(
@@ -201,6 +160,73 @@ export class Evaluator {
     const row = this.toRow(reading, payload, receivedAtMs, 0n, 0n, false, false);
     this.stage(row);
     return { kind: 'accept', row, handOff: undefined };
+  }
+
+  private checkSkew(item: Prevalidated, receivedAtMs: number): Rejection | undefined {
+    const { reading } = item;
+    const skewS = Math.abs(reading.ts - Math.floor(receivedAtMs / 1000));
+    if (skewS > this.options.maxClockSkewS) {
+      return reject(
+        'TIMESTAMP_SKEW',
+        `timestamp ${reading.ts} is ${skewS} s from gateway time (limit ${this.options.maxClockSkewS} s)`,
+        { deviceId: reading.deviceId, seq: reading.seq, field: 'ts' },
+      );
+    }
+    return undefined;
+  }
+
+  /** A reading above its device's head (or its first): in order, compared with the head only. */
+  private evaluateAfter(
+    item: Prevalidated,
+    payload: string,
+    receivedAtMs: number,
+    head: DeviceState | undefined,
+  ): Verdict {
+    const { reading, device } = item;
+    const skew = this.checkSkew(item, receivedAtMs);
+    if (skew !== undefined) return skew;
+    const checked = head === undefined ? undefined : this.checkInterval(head, reading, item, 'previous');
+    if (checked !== undefined) return checked;
+    const energyDeltaWh = head === undefined ? 0n : BigInt(reading.energyWh - head.energyWh);
+    const revenueDeltaMinor = head === undefined ? 0n : BigInt(reading.revenueMinor - head.revenueMinor);
+    const sessionId = reading.kind === 'ev' ? reading.sessionId : undefined;
+    const newSession = sessionId !== undefined && sessionId !== 0 && sessionId !== head?.sessionId;
+    const row = this.toRow(
+      reading,
+      payload,
+      receivedAtMs,
+      energyDeltaWh,
+      revenueDeltaMinor,
+      true,
+      newSession,
+    );
+    this.staged.set(reading.deviceId, {
+      seq: reading.seq,
+      ts: reading.ts,
+      energyWh: reading.energyWh,
+      revenueMinor: reading.revenueMinor,
+      sessionId,
+      sig: reading.sig,
+      lastReceivedAtMs: receivedAtMs,
+    });
+    this.stage(row);
+    return {
+      kind: 'accept',
+      row,
+      handOff: {
+        poolId: reading.poolId,
+        deviceId: reading.deviceId,
+        siteId: device.siteId,
+        kind: reading.kind,
+        seq: reading.seq,
+        ts: reading.ts,
+        energyWh: BigInt(reading.energyWh),
+        revenueMinor: BigInt(reading.revenueMinor),
+        energyDeltaWh,
+        revenueDeltaMinor,
+        newSession,
+      },
+    };
   }
 
   /**

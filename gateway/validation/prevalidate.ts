@@ -1,8 +1,9 @@
 import {
-  type ReasonCode,
+  type PayloadResult,
   ProtocolError,
   parseReading,
   parseTopic,
+  type ReasonCode,
   type SignedReading,
 } from '../../protocol/index.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -60,6 +61,38 @@ export function prevalidate(
       `reading could not be parsed: ${error instanceof Error ? error.message : error}`,
     );
   }
+  return checkParsed(topic, reading, registry);
+}
+
+/**
+ * The device a message's topic names, if it is registered and active in the topic's pool: the
+ * only device whose key a reading on that topic can pass the later steps with. Its key is sent
+ * with the raw payload to a verification worker, which parses and verifies in one go.
+ */
+export function topicDeviceRecord(topic: string, registry: Registry): DeviceRecord | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 4) return undefined;
+  const device = registry.getDevice(parts[2]!);
+  if (device === undefined || !device.active) return undefined;
+  if (topic !== `fleet/${device.poolId}/${device.deviceId}/reading`) return undefined;
+  return device;
+}
+
+/**
+ * The same steps as {@link prevalidate} for a payload a verification worker has already parsed
+ * (`parseAndVerifyBatch`): the parse outcome first, then topic, registry and kind.
+ */
+export function prevalidateParsed(
+  topic: string,
+  parsed: PayloadResult,
+  registry: Registry,
+): Prevalidated | Rejection {
+  if (!parsed.ok) return reject(parsed.code, parsed.message, { field: parsed.field });
+  return checkParsed(topic, parsed.reading, registry);
+}
+
+/** Topic shape and agreement, device registered in the reading's pool, active, of the registered kind. */
+function checkParsed(topic: string, reading: SignedReading, registry: Registry): Prevalidated | Rejection {
   const at = { deviceId: reading.deviceId, seq: reading.seq };
   let route: { poolId: number; deviceId: string };
   try {
