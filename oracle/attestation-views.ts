@@ -31,6 +31,12 @@ export interface AttestationViewsOptions {
   vkeyDir?: string;
   /** First block to scan for attestation events (the deployment block). */
   fromBlock?: bigint;
+  /**
+   * Time a detail request spends checking uncached proofs inline before queuing the rest for a background check
+   * (snarkjs verification takes ~20-50 ms per proof on the event loop). Default 250 ms; the epoch's first bundle is
+   * always checked inline.
+   */
+  proofCheckBudgetMs?: number;
   /** Blocks below the head after which read events are cached for good (reorg safety). Default 12. */
   reorgDepth?: number;
   clock?: Clock;
@@ -88,7 +94,11 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   const vkeyDir = options.vkeyDir ?? join('build', 'circuits');
   const reorgDepth = BigInt(options.reorgDepth ?? 12);
   const schedules = new Map(options.schedules.map((s) => [s.poolId, s]));
+  const proofCheckBudgetMs = options.proofCheckBudgetMs ?? 250;
   const verified = new Map<string, Promise<boolean>>();
+  const results = new Map<string, boolean>();
+  const queue: Array<{ path: string; bundle: ProofBundle }> = [];
+  let draining = false;
   const vkeys = new Map<string, unknown>();
   /** Events up to `settledBlock` never change; the tail above it is read again on each refresh. */
   let settled: ChainEvent[] = [];
@@ -185,21 +195,51 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
     return vkeys.get(instance);
   }
 
+  const proofKey = (path: string, bundle: ProofBundle) =>
+    `${path}:${bundle.proof.pi_a[0]}:${bundle.publicSignals.join(',')}`;
+
   /** The bundle's proof checked with snarkjs (cached per bundle and proof). */
   function verifyBundle(path: string, bundle: ProofBundle): Promise<boolean> {
-    const key = `${path}:${bundle.proof.pi_a[0]}:${bundle.publicSignals.join(',')}`;
+    const key = proofKey(path, bundle);
     let result = verified.get(key);
     if (!result) {
       result = (async () => {
+        let ok = false;
         try {
-          return await snarkjs.groth16.verify(vkeyOf(bundle.instance), bundle.publicSignals, bundle.proof);
+          ok = await snarkjs.groth16.verify(vkeyOf(bundle.instance), bundle.publicSignals, bundle.proof);
         } catch {
-          return false;
+          ok = false;
         }
+        results.set(key, ok);
+        return ok;
       })();
       verified.set(key, result);
     }
     return result;
+  }
+
+  /** Checks queued proofs one at a time, yielding to the event loop between them. */
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        await verifyBundle(next.path, next.bundle);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** The cached result, or a check now if the request's budget allows, else queued (undefined). */
+  async function proofResult(path: string, bundle: ProofBundle, deadlineMs: number, first: boolean) {
+    const cached = results.get(proofKey(path, bundle));
+    if (cached !== undefined) return cached;
+    if (first || Date.now() < deadlineMs) return verifyBundle(path, bundle);
+    queue.push({ path, bundle });
+    void drain();
+    return undefined;
   }
 
   function keyOf(batch: BatchJob) {
@@ -346,19 +386,25 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
       const batchViews: AttestationBatchView[] = [];
       let proofsChecked = 0;
       let proofsValid = 0;
+      let proofsQueued = 0;
+      const deadlineMs = Date.now() + proofCheckBudgetMs;
       for (const batch of batches) {
         const key = keyOf(batch);
         const relative = bundlePath(key);
         const bundle = options.bundles.readPublic(key);
         const event = onChain(batch);
-        let proofVerified = false;
+        let proofVerified: boolean | null = false;
         const label = `${batch.kind} batch ${key.batchIndex}`;
         if (!bundle) problems.push(`${label}: public bundle ${relative} is missing`);
         else {
-          proofsChecked++;
-          proofVerified = await verifyBundle(relative, bundle);
-          if (proofVerified) proofsValid++;
-          else problems.push(`${label}: the proof in ${relative} does not verify`);
+          const result = await proofResult(relative, bundle, deadlineMs, proofsChecked + proofsQueued === 0);
+          proofVerified = result ?? null;
+          if (result === undefined) proofsQueued++;
+          else {
+            proofsChecked++;
+            if (result) proofsValid++;
+            else problems.push(`${label}: the proof in ${relative} does not verify`);
+          }
           if (event?.kind === 'batch') {
             const s = bundle.publicSignals;
             if (
@@ -423,7 +469,13 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
           finalisedOnChain,
           proofsChecked,
           proofsValid,
-          status: problems.length > 0 ? 'failed' : finalisedOnChain ? 'verified' : 'in-progress',
+          proofsQueued,
+          status:
+            problems.length > 0
+              ? 'failed'
+              : finalisedOnChain && proofsQueued === 0
+                ? 'verified'
+                : 'in-progress',
           problems,
         },
       };

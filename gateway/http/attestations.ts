@@ -45,8 +45,11 @@ export interface AttestationBatchView {
   bundlePath: string;
   txHash: string | null;
   blockNumber: string | null;
-  /** The bundle's Groth16 proof checked with snarkjs against the circuit's verification key (cached). */
-  proofVerified: boolean;
+  /**
+   * The bundle's Groth16 proof checked with snarkjs against the circuit's verification key (cached); null while the
+   * check is queued (large epochs are checked in the background, a few proofs per request inline).
+   */
+  proofVerified: boolean | null;
 }
 
 /** An epoch in the list of a pool's epochs. */
@@ -74,10 +77,14 @@ export interface EpochDetailView extends EpochSummaryView {
   verification: {
     /** `EpochFinalised` is on-chain and its root equals the last proven batch's. */
     finalisedOnChain: boolean;
-    /** Proofs checked with snarkjs and how many held. */
+    /** Proofs checked with snarkjs, how many held, and how many are still queued for checking. */
     proofsChecked: number;
     proofsValid: number;
-    /** `verified`: finalised on-chain and every proof valid; `failed`: a proof invalid or a root differs. */
+    proofsQueued: number;
+    /**
+     * `verified`: finalised on-chain and every proof checked and valid; `failed`: a proof invalid, a bundle missing
+     * or a root differs; `in-progress` otherwise.
+     */
     status: 'verified' | 'failed' | 'in-progress';
     problems: string[];
   };

@@ -105,6 +105,7 @@ describe('gateway epoch and attestation views', () => {
         bundles: ctx.bundles,
         schedules: [schedule()],
         bundleBaseUrl: bundleServer.url,
+        proofCheckBudgetMs: 120_000, // every proof inline: the background queue is tested below
       }),
     );
 
@@ -158,6 +159,7 @@ describe('gateway epoch and attestation views', () => {
       finalisedOnChain: true,
       proofsChecked: 5,
       proofsValid: 5,
+      proofsQueued: 0,
       status: 'verified',
       problems: [],
     });
@@ -184,6 +186,34 @@ describe('gateway epoch and attestation views', () => {
     expect(detail2.stateRoot).toBe(detail2.batches.at(-1)!.newRoot);
     expect(detail2.verification.status).toBe('verified');
   }, 600_000);
+
+  it('checks the proofs of a large epoch in the background, a budget per request inline', async () => {
+    const views = createAttestationViews({
+      publicClient: publicClientFor(anvil.rpcUrl),
+      contracts: ctx.contracts,
+      stages: ctx.stages,
+      bundles: ctx.bundles,
+      schedules: [schedule()],
+      proofCheckBudgetMs: 0,
+    });
+    const first = await views.epoch(poolId, 1);
+    // the first bundle inline, the other four queued
+    expect(first!.batches.map((b) => b.proofVerified)).toEqual([true, null, null, null, null]);
+    expect(first!.verification).toMatchObject({
+      status: 'in-progress',
+      proofsChecked: 1,
+      proofsQueued: 4,
+      finalisedOnChain: true,
+    });
+    expect(first!.batches.every((b) => b.bundleUrl === null)).toBe(true); // no bundle server given
+    const deadline = Date.now() + 60_000;
+    let view = first!;
+    while (view.verification.status === 'in-progress' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      view = (await views.epoch(poolId, 1))!;
+    }
+    expect(view.verification).toMatchObject({ status: 'verified', proofsValid: 5, proofsQueued: 0 });
+  }, 120_000);
 
   it('names a bundle whose proof does not verify', async () => {
     const file = join(dataDir, 'bundles', 'public', 'pool-1', 'epoch-2', 'batch-1.json');
