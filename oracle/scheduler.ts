@@ -120,7 +120,8 @@ export function createEpochScheduler(options: EpochSchedulerOptions): EpochSched
             emit({ type: 'epoch:failed', poolId: 0, epoch: 0, error });
           }
         },
-        { noOverlap: true, name: 'oracle-epochs' },
+        // tick() itself joins a check in progress, so overlapping cron firings are harmless (and need no warning)
+        { noOverlap: false, name: 'oracle-epochs' },
       );
       task.start();
     },

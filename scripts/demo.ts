@@ -1,73 +1,137 @@
 /**
- * Stage-1 demo: an embedded MQTT broker, a counting subscriber, and a compressed fleet of 40 EV piles
- * and 10 PV sites publishing one simulated day of signed readings (with a few faults), in about half a
- * minute. Prints a live count of readings per device kind and a summary.
+ * The end-to-end demo: fleet -> MQTT -> gateway -> ledger -> zero-knowledge proofs -> chain -> token holders ->
+ * investor verifier, on embedded defaults (aedes in-process, DuckDB, anvil, development ptau) or real parts.
  *
- *   npm run demo
+ *   npm run demo [-- options]
+ *
+ *   --config <file.json>           options as JSON (fields of demo/options.ts); flags override it
+ *   --broker <url>                 external MQTT broker (mosquitto, EMQX) instead of the embedded aedes
+ *     --broker-username <u> --broker-password <p>   the gateway's account on it
+ *     --fleet-username <u> --fleet-password <p>     the account the simulated fleet publishes with
+ *   --influx-url <url> --influx-token <t> --influx-org <o> --influx-bucket <b> [--influx-query flux|victoria-metrics]
+ *                                  InfluxDB (or VictoriaMetrics) as the time-series store instead of DuckDB
+ *   --rpc <url> --chain-id <id>    external EVM node; operator key in DEMO_PRIVATE_KEY (holds gas money)
+ *   --ptau <file>                  a prepared powers-of-tau file (public ceremony) instead of the development one
+ *   --ev <n> --pv <n> --epochs <n> --speed <x> --provers <n> --data-dir <dir> --seed <s>
+ *   --json <file>                  also write the result as JSON
+ *
+ * Ctrl-C stops every process it started and exits; a second run reuses the built circuits and contracts.
  */
-import mqtt from 'mqtt';
-import { startEmbeddedBroker } from '../broker/embedded.ts';
-import { parseReading } from '../protocol/index.ts';
-import { fleetBrokerAuth } from '../simulator/broker-auth.ts';
-import { parseFleetConfig } from '../simulator/config.ts';
-import { FleetGenerator } from '../simulator/generator.ts';
-import { runFleet } from '../simulator/runner.ts';
-import { formatSummary } from '../simulator/summary.ts';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BaseError } from '../lib/errors.ts';
+import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from '../demo/options.ts';
+import { runDemo } from '../demo/run.ts';
+import { formatDemoSummary } from '../demo/summary.ts';
 
-const counter = { username: 'demo-counter', password: 'demo-counter-secret' };
-const config = parseFleetConfig({
-  seed: 'demo',
-  start: '2026-06-01T16:00:00Z', // midnight in China (UTC+8)
-  durationS: 86_400,
-  intervalS: 600,
-  speed: 2_880, // one simulated day in 30 s
-  pools: [{ poolId: 1, maxTariffMinorPerKwh: 190, ev: { piles: 40, pilesPerStation: 4 }, pv: { sites: 10 } }],
-  faults: { duplicate: 0.005, tamper: 0.002, malformed: 0.002 },
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    broker: { type: 'string' },
+    'broker-username': { type: 'string' },
+    'broker-password': { type: 'string' },
+    'fleet-username': { type: 'string' },
+    'fleet-password': { type: 'string' },
+    'influx-url': { type: 'string' },
+    'influx-token': { type: 'string' },
+    'influx-org': { type: 'string' },
+    'influx-bucket': { type: 'string' },
+    'influx-query': { type: 'string' },
+    rpc: { type: 'string' },
+    'chain-id': { type: 'string' },
+    ptau: { type: 'string' },
+    ev: { type: 'string' },
+    pv: { type: 'string' },
+    epochs: { type: 'string' },
+    speed: { type: 'string' },
+    provers: { type: 'string' },
+    'data-dir': { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'string' },
+  },
 });
 
-process.stdout.write('demo: deriving 50 device keys ...\n');
-const generator = new FleetGenerator(config);
-const broker = await startEmbeddedBroker(
-  fleetBrokerAuth(generator.keys, {
-    services: [counter],
-    relays: [{ username: config.mqtt.relayUsername, password: config.mqtt.relayPassword }],
-  }),
-);
-const subscriber = await mqtt.connectAsync(broker.url, {
-  clientId: 'demo-counter',
-  username: counter.username,
-  password: counter.password,
-});
-await subscriber.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+const defined = <T extends object>(object: T) =>
+  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-const received = { ev: 0, pv: 0, invalid: 0 };
-subscriber.on('message', (_topic, payload) => {
-  try {
-    const reading = parseReading(payload);
-    received[reading.kind] += 1;
-  } catch {
-    received.invalid += 1;
+function optionsFromFlags(): DemoOptionsInput {
+  const input: Record<string, unknown> = values.config ? { ...readDemoOptionsFile(values.config) } : {};
+  Object.assign(
+    input,
+    defined({
+      evPiles: num(values.ev),
+      pvSites: num(values.pv),
+      epochs: num(values.epochs),
+      speed: num(values.speed),
+      proverConcurrency: num(values.provers),
+      dataDir: values['data-dir'],
+      seed: values.seed,
+      ptauPath: values.ptau,
+    }),
+  );
+  if (values.broker) {
+    input.broker = defined({
+      url: values.broker,
+      username: values['broker-username'],
+      password: values['broker-password'],
+      fleetUsername: values['fleet-username'],
+      fleetPassword: values['fleet-password'],
+    });
   }
-});
+  if (values['influx-url']) {
+    input.influx = defined({
+      url: values['influx-url'],
+      token: values['influx-token'],
+      org: values['influx-org'],
+      bucket: values['influx-bucket'],
+      query: values['influx-query'],
+    });
+  }
+  if (values.rpc) {
+    input.chain = {
+      rpcUrl: values.rpc,
+      chainId: num(values['chain-id']),
+      privateKey: process.env.DEMO_PRIVATE_KEY,
+    };
+  }
+  return input as DemoOptionsInput;
+}
 
-const started = Date.now();
-const summary = await runFleet({
-  config,
-  generator,
-  brokerUrl: broker.url,
-  onStart: ({ brokerUrl }) =>
-    process.stdout.write(`demo: broker ${brokerUrl}; 40 EV piles + 10 PV sites, one day\n`),
-  onProgress: (p) =>
-    process.stdout.write(
-      `demo: ${new Date(p.simNowTs * 1000).toISOString().slice(0, 16)}Z  ${String(Math.round(p.fraction * 100)).padStart(3)}%  received ev ${received.ev}  pv ${received.pv}  rejected-by-parse ${received.invalid}\n`,
-    ),
+const controller = new AbortController();
+let interrupted = 0;
+process.on('SIGINT', () => {
+  interrupted++;
+  if (interrupted > 1) {
+    process.stderr.write('demo: second Ctrl-C, exiting now\n');
+    process.exit(130);
+  }
+  process.stderr.write('demo: stopping (Ctrl-C again to exit at once) ...\n');
+  controller.abort();
 });
-await new Promise((resolve) => setTimeout(resolve, 300));
-await subscriber.endAsync();
-await broker.close();
+process.on('SIGTERM', () => controller.abort());
 
-process.stdout.write(`\ndemo: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-process.stdout.write(formatSummary(summary.stats, summary));
-process.stdout.write(
-  `subscriber     ev ${received.ev}  pv ${received.pv}  unparseable ${received.invalid}\n`,
-);
+try {
+  const options = parseDemoOptions(optionsFromFlags());
+  const result = await runDemo(options, {
+    log: (line) => process.stdout.write(`${line}\n`),
+    signal: controller.signal,
+  });
+  process.stdout.write(formatDemoSummary(result));
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      `${JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+    );
+  }
+  process.exit(result.verifier.ok ? 0 : 1);
+} catch (error) {
+  if (controller.signal.aborted) {
+    process.stderr.write('demo: interrupted; every process it started has been stopped\n');
+    process.exit(130);
+  }
+  process.stderr.write(
+    `demo failed: ${error instanceof BaseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+  );
+  process.exit(1);
+}

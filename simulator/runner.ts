@@ -53,6 +53,11 @@ export interface RunFleetOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Called for each message after its PUBACK. */
   readonly onAcked?: (message: SimMessage) => void;
+  /**
+   * Called whenever nothing is in flight any more: every message published so far (the last one at simulated
+   * time `lastPublishTs`) has been acknowledged or failed. Messages not yet published have `publishTs >= lastPublishTs`.
+   */
+  readonly onSettled?: (info: { published: number; acked: number; lastPublishTs: number }) => void;
   readonly progressIntervalMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -112,6 +117,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   let acked = 0;
   let publishErrors = 0;
   let inFlight = 0;
+  let lastPublishTs = generator.startTs;
   let drained: (() => void) | undefined;
   let lastProgressMs = Date.now();
   const progressIntervalMs = options.progressIntervalMs ?? 1000;
@@ -142,6 +148,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
       }
       inFlight += 1;
       published += 1;
+      lastPublishTs = message.publishTs;
       publishedByKind[message.kind] += 1;
       connections.clientFor(message.deviceId).publish(message.topic, message.payload, { qos: 1 }, (error) => {
         inFlight -= 1;
@@ -150,6 +157,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
           acked += 1;
           options.onAcked?.(message);
         }
+        if (inFlight === 0) options.onSettled?.({ published, acked, lastPublishTs });
         if (drained !== undefined && inFlight < config.mqtt.maxInFlight) {
           const resolve = drained;
           drained = undefined;
