@@ -23,7 +23,7 @@ export type FigureGroup = 'headline' | 'memory' | 'other';
 export interface Figure {
   readonly group: FigureGroup;
   readonly name: string;
-  /** The measured value in `unit`; `null` when not run. */
+  /** The measured value in `unit`, unrounded (the goal is judged on it; {@link formatValue} rounds); `null` when not run. */
   readonly value: number | null;
   readonly unit: string;
   readonly goal: Goal | null;
@@ -120,11 +120,6 @@ function judge(value: number | null, goal: Goal | null): FigureStatus {
   if (goal === null) return 'no goal';
   const met = goal.comparison === '>=' ? value >= goal.value : value <= goal.value;
   return met ? 'met' : 'not met';
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 function loadText(values: unknown, label: string): string | null {
@@ -336,7 +331,7 @@ function oracleFigures(files: ResultFiles): Figure[] {
       name: `proving throughput in the oracle, ${instance ?? 'epoch'} with ${concurrency ?? '?'} prover workers`,
       value:
         devices !== undefined && proveMs !== undefined && proveMs > 0
-          ? round((devices * 60_000) / proveMs, 1)
+          ? (devices * 60_000) / proveMs
           : undefined,
       unit: 'device-epochs/min',
       goal: GOALS.provingDeviceEpochsPerMin,
@@ -348,9 +343,7 @@ function oracleFigures(files: ResultFiles): Figure[] {
     figure(files, {
       group: 'headline',
       name: 'epoch latency, close -> finalised, 1,000 devices',
-      value: measured1000
-        ? round(((totalMs as number) * 1000) / (devices as number) / 60_000, 1)
-        : projectedMin,
+      value: measured1000 ? ((totalMs as number) * 1000) / (devices as number) / 60_000 : projectedMin,
       unit: 'min',
       goal: GOALS.epochLatency1000DevicesMin,
       file,
@@ -413,7 +406,7 @@ function ptauFigures(files: ResultFiles): Figure[] {
     figure(files, {
       group: 'headline',
       name: 'development ptau 2^18, prepared',
-      value: seconds === undefined ? undefined : round(seconds / 60, 1),
+      value: seconds === undefined ? undefined : seconds / 60,
       unit: 'min',
       goal: GOALS.ptau2Pow18Min,
       file,
@@ -450,7 +443,7 @@ function demoFigures(files: ResultFiles): Figure[] {
     figure(files, {
       group: 'headline',
       name: 'demo (second run, artifacts cached)',
-      value: totalMs === undefined ? undefined : round(totalMs / 60_000, 2),
+      value: totalMs === undefined ? undefined : totalMs / 60_000,
       unit: 'min',
       goal: GOALS.demoSecondRunMin,
       file,
