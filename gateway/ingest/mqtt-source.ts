@@ -12,6 +12,37 @@ export interface IncomingMessage {
   ack(): void;
 }
 
+/** The client and the number of its current connection (a new one after every connect and close). */
+interface Link {
+  readonly client: MqttClient;
+  connection: number;
+}
+
+/** A received message; one object per message, without a closure (this is the ingest hot path). */
+class ReceivedMessage implements IncomingMessage {
+  constructor(
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly receivedAtMs: number,
+    readonly dup: boolean,
+    private readonly link: Link,
+    private readonly generation: number,
+    /** Packet id of a QoS 1 message; undefined for QoS 0 (nothing to acknowledge). */
+    private readonly messageId: number | undefined,
+  ) {}
+
+  ack(): void {
+    if (this.messageId === undefined) return;
+    const { client } = this.link;
+    if (this.generation !== this.link.connection || !client.connected) return;
+    // biome-ignore lint/complexity/useLiteralKeys: mqtt.js exposes no public API to send a PUBACK.
+    (client as unknown as { _sendPacket(p: object, cb?: () => void): void })['_sendPacket']({
+      cmd: 'puback',
+      messageId: this.messageId,
+    });
+  }
+}
+
 /** Options of {@link connectMqttSource}. */
 export interface MqttSourceOptions {
   url: string;
@@ -63,34 +94,29 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
     keepalive: 30,
     resubscribe: true,
   };
+  // mqtt.js logs every packet through `debug`; unless asked for (DEBUG=mqttjs*), skip that per-message cost.
+  if (!/mqttjs/.test(process.env.DEBUG ?? '')) clientOptions.log = () => undefined;
   if (options.username !== undefined) clientOptions.username = options.username;
   if (options.password !== undefined) clientOptions.password = options.password;
   const client = mqtt.connect(options.url, clientOptions);
-  let connection = 0;
+  const link: Link = { client, connection: 0 };
   const deferred = new Error('PUBACK deferred until the message is durable');
 
   client.handleMessage = (packet, callback) => {
     if (packet.cmd !== 'publish') return callback();
-    const generation = connection;
-    const messageId = packet.messageId;
-    const qos = packet.qos;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    options.onMessage({
-      topic: packet.topic,
-      payload,
-      receivedAtMs: options.now(),
-      dup: packet.dup === true,
-      ack: () => {
-        if (qos !== 1 || messageId === undefined) return;
-        if (generation !== connection || !client.connected) return;
-        // biome-ignore lint/complexity/useLiteralKeys: mqtt.js exposes no public API to send a PUBACK.
-        (client as unknown as { _sendPacket(p: object, cb?: () => void): void })['_sendPacket']({
-          cmd: 'puback',
-          messageId,
-        });
-      },
-    });
-    if (qos === 1) callback(deferred);
+    options.onMessage(
+      new ReceivedMessage(
+        packet.topic,
+        payload,
+        options.now(),
+        packet.dup === true,
+        link,
+        link.connection,
+        packet.qos === 1 ? packet.messageId : undefined,
+      ),
+    );
+    if (packet.qos === 1) callback(deferred);
     else callback();
   };
 
@@ -102,11 +128,11 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
   });
   let subscribed = false;
   client.on('connect', (connack) => {
-    connection++;
+    link.connection++;
     options.logger.info('mqtt connected', {
       url: options.url,
       sessionPresent: connack.sessionPresent,
-      connection,
+      connection: link.connection,
     });
     if (!subscribed || !connack.sessionPresent) {
       client.subscribe(options.topic, { qos: 1 }, (error, granted) => {
@@ -125,7 +151,7 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
     }
   });
   client.on('close', () => {
-    connection++;
+    link.connection++;
   });
   client.on('offline', () => options.logger.warn('mqtt offline; reconnecting', { url: options.url }));
   client.on('error', (error) => options.logger.error('mqtt error', { error }));

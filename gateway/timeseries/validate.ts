@@ -12,32 +12,35 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
  * Throws `TimeSeriesInputError` naming the reading and the field.
  */
 export function assertAcceptedReading(reading: AcceptedReading): void {
-  const fail = (field: string, why: string): never => {
-    throw new TimeSeriesInputError(`reading ${reading.deviceId}#${reading.seq}: ${field} ${why}`, {
-      hint: 'hand the store only readings the gateway accepted into the ledger, with deltas against the previous accepted reading',
-    });
-  };
   if (!Number.isSafeInteger(reading.poolId) || reading.poolId < 1 || reading.poolId > MAX_UINT32)
-    fail('poolId', 'must be an integer in 1..2^32-1');
+    failReading(reading, 'poolId', 'must be an integer in 1..2^32-1');
   if (typeof reading.deviceId !== 'string' || !ID_PATTERN.test(reading.deviceId))
-    fail('deviceId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
+    failReading(reading, 'deviceId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
   if (typeof reading.siteId !== 'string' || !ID_PATTERN.test(reading.siteId))
-    fail('siteId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
-  if (reading.kind !== 'ev' && reading.kind !== 'pv') fail('kind', 'must be "ev" or "pv"');
+    failReading(reading, 'siteId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
+  if (reading.kind !== 'ev' && reading.kind !== 'pv') failReading(reading, 'kind', 'must be "ev" or "pv"');
   if (!Number.isSafeInteger(reading.seq) || reading.seq < 1 || reading.seq > MAX_UINT32)
-    fail('seq', 'must be an integer in 1..2^32-1');
+    failReading(reading, 'seq', 'must be an integer in 1..2^32-1');
   if (!Number.isSafeInteger(reading.ts) || reading.ts < 1 || reading.ts > MAX_UINT32)
-    fail('ts', 'must be an integer in 1..2^32-1 (unix seconds)');
+    failReading(reading, 'ts', 'must be an integer in 1..2^32-1 (unix seconds)');
   for (const field of ['energyWh', 'revenueMinor', 'energyDeltaWh', 'revenueDeltaMinor'] as const) {
     const value = reading[field];
-    if (typeof value !== 'bigint') fail(field, 'must be a bigint');
-    if (value < 0n || value > MAX_REGISTER) fail(field, 'must lie in 0..2^48-1');
+    if (typeof value !== 'bigint') failReading(reading, field, 'must be a bigint');
+    if (value < 0n || value > MAX_REGISTER) failReading(reading, field, 'must lie in 0..2^48-1');
   }
-  if (reading.energyDeltaWh > reading.energyWh) fail('energyDeltaWh', 'exceeds the energy register');
+  if (reading.energyDeltaWh > reading.energyWh)
+    failReading(reading, 'energyDeltaWh', 'exceeds the energy register');
   if (reading.revenueDeltaMinor > reading.revenueMinor)
-    fail('revenueDeltaMinor', 'exceeds the revenue register');
-  if (typeof reading.newSession !== 'boolean') fail('newSession', 'must be a boolean');
-  if (reading.kind === 'pv' && reading.newSession) fail('newSession', 'must be false for a PV device');
+    failReading(reading, 'revenueDeltaMinor', 'exceeds the revenue register');
+  if (typeof reading.newSession !== 'boolean') failReading(reading, 'newSession', 'must be a boolean');
+  if (reading.kind === 'pv' && reading.newSession)
+    failReading(reading, 'newSession', 'must be false for a PV device');
+}
+
+function failReading(reading: AcceptedReading, field: string, why: string): never {
+  throw new TimeSeriesInputError(`reading ${reading.deviceId}#${reading.seq}: ${field} ${why}`, {
+    hint: 'hand the store only readings the gateway accepted into the ledger, with deltas against the previous accepted reading',
+  });
 }
 
 /** Checks an aggregate query and returns its interval length in seconds; throws `TimeSeriesQueryError`. */
