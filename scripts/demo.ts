@@ -17,7 +17,7 @@
  *
  * Ctrl-C stops every process it started and exits; a second run reuses the built circuits and contracts.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BaseError } from '../lib/errors.ts';
 import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from '../demo/options.ts';
@@ -48,8 +48,15 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+
+if (values.help) {
+  const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!;
+  process.stdout.write(`${header.replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '')}\n`);
+  process.exit(0);
+}
 
 const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 const defined = <T extends object>(object: T) =>
