@@ -131,6 +131,13 @@ describe('reportFigures: figures read from the result files', () => {
       'build 1 s, setup 15 s, fleet 40 s, proving 46 s, verify 5 s; 2 epochs, slowest close -> finalised 31 s',
     );
   });
+  it('says when the demo run built its artifacts (not a cached second run)', () => {
+    const files = fixtures();
+    (files['demo.json'] as { timingsMs: { build: number } }).timingsMs.build = 95_000;
+    expect(find(reportFigures(files), 'demo (second run, artifacts cached)').note).toMatch(
+      /^the build took 95 s, so the artifacts were not cached/,
+    );
+  });
 });
 
 describe('reportFigures: goals judged', () => {
