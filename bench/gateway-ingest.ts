@@ -7,6 +7,7 @@
  *   npm run bench:gateway
  *   npm run bench:gateway -- --messages 20000 --devices 1000 --threads 2 --latency-rate 1000,300 --memory 10000,20000
  *   npm run bench:gateway -- --skip latency,memory,aedes     (parts: throughput, aedes, mosquitto, latency, memory)
+ *   node --cpu-prof --import tsx bench/gateway-ingest.ts --skip latency,memory --profile-publisher /tmp/prof
  *
  * Messages are signed before timing (and cached in .cache/bench/). The publisher is a separate
  * process (bench/gateway-publisher.mjs): the simulator's side, which for the aedes path also hosts
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     memory: { type: 'string', default: '10000,20000' },
     'memory-child': { type: 'string' },
     skip: { type: 'string', default: '' },
+    /** Writes a CPU profile of the publisher process (with aedes, the broker) into this folder. */
+    'profile-publisher': { type: 'string' },
   },
 });
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -181,7 +184,11 @@ function processCpuS(pid: number): number | undefined {
 function startPublisher() {
   const child = fork(new URL('./gateway-publisher.mjs', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(values['profile-publisher'] ? ['--cpu-prof', `--cpu-prof-dir=${values['profile-publisher']}`] : []),
+    ],
   });
   const replies: unknown[] = [];
   const waiting: Array<(reply: unknown) => void> = [];
