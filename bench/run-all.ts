@@ -7,15 +7,17 @@
  *   npm run bench                      # everything (about 15 minutes on the 2-core reference machine)
  *   npm run bench -- protocol gateway  # a subset, by name
  *   npm run bench:report               # no benchmark: rebuild report.{md,json} from the existing result files
+ *   npm run bench:report -- --results-dir <dir>   # the same for result files in another folder
  *
  * The circuits, gas, oracle and demo benchmarks need the demo artifacts: `npm run build -- --demo` first
  * (this script runs it, so the demo runs with its artifacts cached). The ptau benchmark is not in the
  * default set (it takes minutes per power): name it explicitly (`npm run bench -- ptau`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { type BenchReport, type BenchRun, renderReportMarkdown, reportFigures } from './report.ts';
 
 interface Bench {
@@ -50,9 +52,19 @@ const BENCHES: readonly Bench[] = [
 const DEFAULT = BENCHES.filter((b) => b.name !== 'ptau').map((b) => b.name);
 
 const root = join(import.meta.dirname, '..');
-const resultsDir = join(root, 'bench', 'results');
-const reportOnly = process.argv.includes('--report-only');
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const { values: flags, positionals: wanted } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'report-only': { type: 'boolean', default: false },
+    'results-dir': { type: 'string', default: join(root, 'bench', 'results') },
+  },
+});
+const reportOnly = flags['report-only'];
+const resultsDir = resolve(flags['results-dir']);
+if (!reportOnly && resultsDir !== join(root, 'bench', 'results')) {
+  process.stderr.write('--results-dir needs --report-only: the benchmarks write to bench/results/\n');
+  process.exit(2);
+}
 const unknown = wanted.filter((name) => !BENCHES.some((b) => b.name === name));
 if (unknown.length > 0) {
   process.stderr.write(
@@ -100,7 +112,8 @@ function readResults(): Record<string, unknown> {
   return files;
 }
 
-const files = existsSync(resultsDir) ? readResults() : {};
+mkdirSync(resultsDir, { recursive: true });
+const files = readResults();
 const report: BenchReport = {
   machine: {
     cpus: cpus().length,
