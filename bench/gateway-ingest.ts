@@ -49,6 +49,8 @@ const { values } = parseArgs({
     memory: { type: 'string', default: '10000,20000' },
     'memory-child': { type: 'string' },
     skip: { type: 'string', default: '' },
+    /** Offered rates (readings/s) of paced throughput runs, after the burst runs; e.g. 4000,5000. */
+    rate: { type: 'string', default: '' },
     /** Writes a CPU profile of the publisher process (with aedes, the broker) into this folder. */
     'profile-publisher': { type: 'string' },
   },
@@ -229,7 +231,13 @@ function startPublisher() {
   };
 }
 
-async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file: string) {
+/**
+ * Readings per second from the first publish to the last commit. Burst (ratePerS 0): everything
+ * is published as fast as the publisher can (up to 2,000 unacknowledged by the broker), so the
+ * figure is the rate at which the gateway drains a backlog. Paced: the publisher offers
+ * `ratePerS` steadily; the gateway keeps up when the commit rate matches and the backlog stays small.
+ */
+async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file: string, ratePerS = 0) {
   // The simulator's side (the publishing client and, for aedes, the broker it hosts) is its own
   // process, as in a deployment: it shares the machine's 2 cores with the gateway, not its event loop.
   const publisher = startPublisher();
@@ -266,8 +274,13 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
   const cpuBefore = process.cpuUsage();
   const brokerCpuBefore = brokerCpuS();
   const publisherCpuBefore = publisherCpuS();
+  let maxQueueDepth = 0;
+  const sampler = setInterval(() => {
+    maxQueueDepth = Math.max(maxQueueDepth, gateway.queueDepth());
+  }, 10);
   const { publishedMs, startedMs } = await publisher.request<{ publishedMs: number; startedMs: number }>({
     publish: url,
+    ratePerS,
   });
   const deadline = Date.now() + 600_000;
   while (
@@ -277,6 +290,7 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
   ) {
     await new Promise((r) => setTimeout(r, 10));
   }
+  clearInterval(sampler);
   const cpu = process.cpuUsage(cpuBefore);
   const brokerCpuAfter = brokerCpuS();
   const publisherCpuAfter = publisherCpuS();
@@ -288,6 +302,7 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
     after === undefined || before === undefined ? undefined : Number((after - before).toFixed(1));
   const result = {
     broker: brokerKind,
+    offeredRatePerS: ratePerS === 0 ? 'burst' : ratePerS,
     messages: fleet.messages.length,
     accepted: counts.accepted,
     rejected: counts.rejected,
@@ -300,6 +315,10 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
     loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
     elapsedS: Number(elapsedS.toFixed(2)),
     publishS: Number((publishedMs / 1000).toFixed(2)),
+    /** Last commit after the last publish acknowledged by the broker. */
+    lagAfterPublishS: Number(((lastCommitMs - startedMs - publishedMs) / 1000).toFixed(2)),
+    /** Most messages received and not yet committed and acknowledged, sampled every 10 ms. */
+    maxQueueDepth,
     ledgerWriteS: Number((await histogramSum(gateway, 'ledgerWriteSeconds')).toFixed(2)),
     batches: counts.batches,
   };
@@ -307,7 +326,8 @@ async function throughput(brokerKind: 'aedes' | 'mosquitto', fleet: Fleet, file:
   await publisher.stop();
   await stopBroker();
   log(
-    `  ${brokerKind}: ${result.accepted}/${result.messages} accepted in ${result.elapsedS} s = ${result.readingsPerS} readings/s ` +
+    `  ${brokerKind} ${ratePerS === 0 ? 'burst' : `paced at ${ratePerS}/s`}: ${result.accepted}/${result.messages} accepted in ${result.elapsedS} s = ${result.readingsPerS} readings/s ` +
+      `(committed ${result.lagAfterPublishS} s after the last publish; gateway queue up to ${maxQueueDepth}) ` +
       `(gateway CPU ${result.gatewayCpuS} s = ${result.readingsPerGatewayCpuS} readings per CPU-second; ` +
       `publisher${brokerKind === 'aedes' ? ' + aedes' : ''} process CPU ${result.publisherProcessCpuS} s; ` +
       (result.mosquittoCpuS !== undefined ? `mosquitto CPU ${result.mosquittoCpuS} s; ` : '') +
@@ -439,8 +459,11 @@ async function main(): Promise<void> {
   if (!skip.has('throughput')) {
     const { fleet, file } = prepareFleet(deviceCount, messageCount, 'tp');
     const throughputs: unknown[] = [];
-    if (!skip.has('aedes')) throughputs.push(await throughput('aedes', fleet, file));
-    if (!skip.has('mosquitto')) throughputs.push(await throughput('mosquitto', fleet, file));
+    const rates = [0, ...values.rate.split(',').filter(Boolean).map(Number)];
+    for (const rate of rates) {
+      if (!skip.has('aedes')) throughputs.push(await throughput('aedes', fleet, file, rate));
+      if (!skip.has('mosquitto')) throughputs.push(await throughput('mosquitto', fleet, file, rate));
+    }
     results.throughput = throughputs;
   }
   if (!skip.has('latency')) {

@@ -7,7 +7,8 @@
 // Messages from the parent, in order:
 //   { file, fleetFile, maxInFlight, username, password, broker?: { services, relays } }
 //     -> { ready: true, brokerUrl? }        (brokerUrl when it started the embedded broker)
-//   { publish: url }  -> { publishedMs, startedMs, cpuS }
+//   { publish: url, ratePerS? }  -> { publishedMs, startedMs }
+//     (with ratePerS, messages are released at that steady rate instead of as fast as possible)
 //   { stop: true }    -> closes the broker and exits
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
@@ -43,7 +44,7 @@ async function init(message) {
   process.send({ ready: true, brokerUrl });
 }
 
-function publish(url) {
+function publish(url, ratePerS) {
   const messages = JSON.parse(readFileSync(options.file, 'utf8')).map(([topic, payload]) => [
     topic,
     Buffer.from(payload),
@@ -60,12 +61,21 @@ function publish(url) {
   });
   client.on('connect', () => {
     const startedMs = Date.now();
-    const cpuBefore = process.cpuUsage();
     let next = 0;
     let inFlight = 0;
     let done = 0;
+    // Paced: at most the messages due by now (rate x elapsed time) are released.
+    let due = messages.length;
+    if (ratePerS) {
+      due = 0;
+      const timer = setInterval(() => {
+        due = Math.min(messages.length, Math.floor(((Date.now() - startedMs) / 1000) * ratePerS));
+        if (due >= messages.length) clearInterval(timer);
+        pump();
+      }, 5);
+    }
     const pump = () => {
-      while (inFlight < options.maxInFlight && next < messages.length) {
+      while (inFlight < options.maxInFlight && next < due) {
         const [topic, payload] = messages[next++];
         inFlight++;
         client.publish(topic, payload, { qos: 1 }, (error) => {
@@ -73,13 +83,7 @@ function publish(url) {
           inFlight--;
           done++;
           if (done === messages.length) {
-            // CPU of the whole process: the client and, for aedes, the broker.
-            const cpu = process.cpuUsage(cpuBefore);
-            process.send({
-              publishedMs: Date.now() - startedMs,
-              startedMs,
-              cpuS: (cpu.user + cpu.system) / 1e6,
-            });
+            process.send({ publishedMs: Date.now() - startedMs, startedMs });
             client.end();
           } else pump();
         });
@@ -90,7 +94,7 @@ function publish(url) {
 }
 
 process.on('message', (message) => {
-  if (message.publish !== undefined) publish(message.publish);
+  if (message.publish !== undefined) publish(message.publish, message.ratePerS);
   else if (message.stop) {
     const exit = () => process.exit(0);
     if (broker) broker.close().then(exit, exit);
