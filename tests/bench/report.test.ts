@@ -131,12 +131,43 @@ describe('reportFigures: figures read from the result files', () => {
       'build 1 s, setup 15 s, fleet 40 s, proving 46 s, verify 5 s; 2 epochs, slowest close -> finalised 31 s',
     );
   });
+
   it('says when the demo run built its artifacts (not a cached second run)', () => {
     const files = fixtures();
     (files['demo.json'] as { timingsMs: { build: number } }).timingsMs.build = 95_000;
     expect(find(reportFigures(files), 'demo (second run, artifacts cached)').note).toMatch(
       /^the build took 95 s, so the artifacts were not cached/,
     );
+  });
+});
+
+describe('reportFigures: gateway burst and paced runs', () => {
+  it('takes the burst run as the ingest rate and lists paced runs without a goal', () => {
+    const files = fixtures();
+    const gateway = files['gateway-ingest.json'] as { throughput: Array<Record<string, unknown>> };
+    const [aedes, mosquitto] = gateway.throughput as [Record<string, unknown>, Record<string, unknown>];
+    gateway.throughput = [
+      { ...aedes, offeredRatePerS: 4000, readingsPerS: 3990, lagAfterPublishS: 0.4, maxQueueDepth: 120 },
+      { ...aedes, offeredRatePerS: 'burst', readingsPerS: 4100, readingsPerGatewayCpuS: 2010 },
+      mosquitto,
+    ];
+    delete gateway.throughput[1]!.readingsPerProcessCpuS;
+    const figures = reportFigures(files);
+    const burst = find(figures, 'ingest rate via aedes, every validation on');
+    expect([burst.value, burst.status, burst.note]).toEqual([
+      4100,
+      'not met',
+      'burst of 20,000 readings; 2,010 readings per gateway CPU-second',
+    ]);
+    const paced = find(figures, 'ingest via aedes paced at 4,000 readings/s');
+    expect([paced.value, paced.group, paced.goal, paced.status, paced.command]).toEqual([
+      3990,
+      'other',
+      null,
+      'no goal',
+      'npm run bench:gateway -- --rate 4000',
+    ]);
+    expect(paced.note).toMatch(/committed 0.4 s after the last publish; gateway queue up to 120$/);
   });
 });
 
