@@ -78,7 +78,8 @@ export const demoOptionsSchema = z
     influx: z
       .strictObject({
         url: z.string().url(),
-        token: z.string().default(''),
+        /** API token (VictoriaMetrics accepts any). */
+        token: z.string().min(1, 'an InfluxDB API token is required'),
         org: z.string().default('rwa'),
         bucket: z.string().min(1).default('iot'),
         /** Query backend: `flux` for InfluxDB 2, `victoria-metrics` for VictoriaMetrics (default: flux). */

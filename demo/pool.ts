@@ -20,6 +20,7 @@ export async function registerFleet(
   pool: PoolDeployment,
   registry: Registry,
   generator: FleetGenerator,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (registry.getPool(pool.poolId) === undefined) {
     await registry.addPool({
@@ -33,6 +34,7 @@ export async function registerFleet(
   }
   const records = generator.devices.map((d) => publicRecord(generator.keys.get(d.deviceId)!));
   for (const record of records) {
+    signal?.throwIfAborted();
     await writeAndWait(operator, {
       address: deployment.contracts.poolRegistry,
       abi: poolRegistryAbi,

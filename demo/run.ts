@@ -80,8 +80,12 @@ export interface DemoHooks {
 
 const GATEWAY_ACCOUNT = { username: 'demo-gateway', password: 'demo-gateway-secret' };
 const RELAY_ACCOUNT = { username: 'demo-fleet-relay', password: 'demo-fleet-relay-secret' };
-/** Simulated seconds of timestamp tolerance at the gateway (a compressed run moves fast). */
-const SKEW_TOLERANCE_S = 1_800;
+/**
+ * Simulated seconds of timestamp tolerance at the gateway: at 1,800x, 2 h is 4 s of wall time, enough for a loaded
+ * machine's delivery delays; the simulator's clock-skew fault puts a device 12 h ahead.
+ */
+const SKEW_TOLERANCE_S = 7_200;
+const FAULT_CLOCK_SKEW_S = 12 * 3_600;
 /** Simulated grace after an epoch's end before the oracle closes it. */
 const GRACE_S = 300;
 const STABLECOIN_BUDGET_UNITS = 10n ** 15n;
@@ -185,7 +189,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
           pv: { sites: options.pvSites },
         },
       ],
-      faults: { ...options.faults, gatewaySkewToleranceS: SKEW_TOLERANCE_S, clockSkewS: 3 * 3600 },
+      faults: { ...options.faults, gatewaySkewToleranceS: SKEW_TOLERANCE_S, clockSkewS: FAULT_CLOCK_SKEW_S },
       mqtt: {
         mode: options.broker ? 'pooled' : 'per-device',
         poolSize: 4,
@@ -254,7 +258,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     say(
       `pool: registering ${evCount} EV charging piles and ${pvCount} PV sites on-chain and at the gateway ...`,
     );
-    await registerFleet(operator, deployment, pool, gw.registry, generator);
+    await registerFleet(operator, deployment, pool, gw.registry, generator, signal);
     const distributor = deriveAccount(chain, chain.privateKey, 'distributor');
     const investors = options.investorTokens.map((tokens, i) => ({
       account: deriveAccount(chain, chain.privateKey, `investor-${i + 1}`),

@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DemoConfigError } from '../../demo/errors.ts';
+import { parseDemoOptions, readDemoOptionsFile } from '../../demo/options.ts';
+import { LedgerWatermark } from '../../demo/watermark.ts';
+
+describe('demo options', () => {
+  it('defaults to the documented demo: 40 EV + 10 PV, 4 epochs of 6 h, demo circuits, 3 investors', () => {
+    const options = parseDemoOptions({});
+    expect(options).toMatchObject({
+      evPiles: 40,
+      pvSites: 10,
+      epochs: 4,
+      epochLengthS: 21_600,
+      epochInstance: 'epoch_demo',
+      registrationInstance: 'registration_demo',
+      investorTokens: [500, 300, 200],
+    });
+    expect(options.broker).toBeUndefined();
+    expect(options.chain).toBeUndefined();
+  });
+
+  it.each([
+    [{ broker: { url: 'http://127.0.0.1:1883' } }, 'broker.url'],
+    [{ influx: { url: 'http://127.0.0.1:8086' } }, 'influx.token'],
+    [{ chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 1, privateKey: '0x1234' } }, 'chain.privateKey'],
+    [{ evPiles: 0, pvSites: 0 }, 'at least one device'],
+    [{ baselineS: 30_000, epochLengthS: 21_600 }, 'baselineS'],
+    [{ epochs: 1 }, 'epochs'],
+    [{ epochInstance: '../etc' }, 'epochInstance'],
+    [{ unknownField: 1 }, 'unknownField'],
+  ])('refuses %j, naming %s', (input, named) => {
+    expect(() => parseDemoOptions(input)).toThrow(DemoConfigError);
+    expect(() => parseDemoOptions(input)).toThrow(named);
+  });
+
+  it('reads a JSON options file and refuses an unreadable one', () => {
+    const file = join(tmpdir(), `demo-options-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ evPiles: 8, pvSites: 2 }));
+    expect(parseDemoOptions(readDemoOptionsFile(file))).toMatchObject({ evPiles: 8, pvSites: 2 });
+    writeFileSync(file, '{ not json');
+    expect(() => readDemoOptionsFile(file)).toThrow(DemoConfigError);
+  });
+});
+
+describe('ledger watermark', () => {
+  it('advances only when the gateway has processed every message acknowledged before a quiet point', () => {
+    const watermark = new LedgerWatermark(1_000);
+    expect(watermark.nowS()).toBe(999);
+    watermark.acked(1_100);
+    watermark.settled(10, 1_100); // 10 acknowledged, nothing in flight, next publish >= 1,100
+    watermark.acked(1_200);
+    watermark.settled(25, 1_200);
+    expect(watermark.update(9)).toBe(999); // the gateway is behind: nothing moves
+    expect(watermark.update(10)).toBe(1_099);
+    expect(watermark.update(24)).toBe(1_099);
+    expect(watermark.update(30)).toBe(1_199);
+    expect(watermark.publisherNowS()).toBe(1_200);
+    watermark.finished(40);
+    expect(watermark.update(39)).toBe(1_199);
+    expect(watermark.update(40)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
