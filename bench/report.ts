@@ -43,6 +43,9 @@ export interface BenchRun {
   readonly name: string;
   readonly ok: boolean;
   readonly seconds: number;
+  /** 1-minute load average just before and just after the run (absent in older reports). */
+  readonly loadBefore?: number;
+  readonly loadAfter?: number;
 }
 
 /** The machine the report was produced on. */
@@ -58,8 +61,10 @@ export interface BenchReport {
   readonly machine: MachineFacts;
   readonly loadAverageAtEnd: readonly number[];
   readonly finishedAt: string;
-  /** Benchmark runs of this report; empty when it was rebuilt from existing result files. */
+  /** Benchmark runs of the last `npm run bench` (kept when the report is rebuilt from the result files). */
   readonly runs: readonly BenchRun[];
+  /** When those runs finished (`finishedAt` when this report ran them); `null` when none is recorded. */
+  readonly runsFinishedAt: string | null;
   readonly figures: readonly Figure[];
   readonly results: ResultFiles;
 }
@@ -634,12 +639,21 @@ export function renderReportMarkdown(report: BenchReport): string {
     '',
     ...(report.runs.length === 0
       ? [
-          'No benchmark was run for this report: it was rebuilt from the result files (`npm run bench:report`).',
+          'No benchmark run is recorded: this report was rebuilt from the result files (`npm run bench:report`).',
         ]
       : [
-          '| benchmark | status | seconds |',
-          '|---|---|---|',
-          ...report.runs.map((r) => `| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.seconds} |`),
+          ...(report.runsFinishedAt === report.finishedAt
+            ? []
+            : [
+                `Runs of the last \`npm run bench\` (finished ${report.runsFinishedAt ?? 'at an unknown time'}); this report was rebuilt from the result files since (\`npm run bench:report\`).`,
+                '',
+              ]),
+          '| benchmark | status | seconds | load before (1 min) | load after (1 min) |',
+          '|---|---|---|---|---|',
+          ...report.runs.map(
+            (r) =>
+              `| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.seconds} | ${r.loadBefore?.toFixed(2) ?? ''} | ${r.loadAfter?.toFixed(2) ?? ''} |`,
+          ),
         ]),
     '',
     "Each benchmark's full figures are in `bench/results/<name>.json` and collected in `bench/results/report.json`.",

@@ -82,10 +82,12 @@ if (selected.some((b) => ['circuits', 'gas', 'oracle', 'demo'].includes(b.name))
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+const load1m = () => Number(loadavg()[0]?.toFixed(2));
 const runs: BenchRun[] = [];
 for (const bench of selected) {
   process.stdout.write(`\n=== bench ${bench.name}: npx tsx ${bench.script} ${bench.args.join(' ')}\n`);
   const startedMs = Date.now();
+  const loadBefore = load1m();
   const run = spawnSync(tsx, [bench.script, ...bench.args], {
     cwd: root,
     stdio: 'inherit',
@@ -95,7 +97,23 @@ for (const bench of selected) {
     name: bench.name,
     ok: run.status === 0,
     seconds: Math.round((Date.now() - startedMs) / 1000),
+    loadBefore,
+    loadAfter: load1m(),
   });
+}
+
+/** The runs and their time recorded in an earlier report.json (none when it is missing or unreadable). */
+function earlierRuns(): { runs: BenchRun[]; runsFinishedAt: string | null } {
+  try {
+    const earlier = JSON.parse(readFileSync(join(resultsDir, 'report.json'), 'utf8')) as Partial<BenchReport>;
+    const runs = Array.isArray(earlier.runs) ? [...earlier.runs] : [];
+    return {
+      runs,
+      runsFinishedAt: runs.length === 0 ? null : (earlier.runsFinishedAt ?? earlier.finishedAt ?? null),
+    };
+  } catch {
+    return { runs: [], runsFinishedAt: null };
+  }
 }
 
 /** Every result file in bench/results/ (the report's own files excepted); an unreadable one is reported, not fatal. */
@@ -114,6 +132,7 @@ function readResults(): Record<string, unknown> {
 
 mkdirSync(resultsDir, { recursive: true });
 const files = readResults();
+const finishedAt = new Date().toISOString();
 const report: BenchReport = {
   machine: {
     cpus: cpus().length,
@@ -122,8 +141,8 @@ const report: BenchReport = {
     node: process.version,
   },
   loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
-  finishedAt: new Date().toISOString(),
-  runs,
+  finishedAt,
+  ...(reportOnly ? earlierRuns() : { runs, runsFinishedAt: finishedAt }),
   figures: reportFigures(files),
   results: Object.fromEntries(
     Object.entries(files).map(([file, json]) => [file.replace(/\.json$/, ''), json]),

@@ -308,6 +308,7 @@ describe('renderReportMarkdown', () => {
     machine: { cpus: 2, model: 'AMD EPYC', memoryGiB: 24, node: 'v20.20.2' },
     loadAverageAtEnd: [0.5, 1, 1.5],
     finishedAt: '2026-11-21T17:00:00.000Z',
+    runsFinishedAt: '2026-11-21T17:00:00.000Z',
     results: {},
   };
 
@@ -317,7 +318,7 @@ describe('renderReportMarkdown', () => {
     const markdown = renderReportMarkdown({
       ...base,
       runs: [
-        { name: 'gateway', ok: true, seconds: 120 },
+        { name: 'gateway', ok: true, seconds: 120, loadBefore: 0.5, loadAfter: 1.75 },
         { name: 'demo', ok: false, seconds: 30 },
       ],
       figures: reportFigures(files),
@@ -332,8 +333,9 @@ describe('renderReportMarkdown', () => {
       '| demo (second run, artifacts cached) | not run | <= 3 min | not run |  | `bench/results/demo.json` |',
     );
     expect(markdown).toContain('| gateway RSS with 20,000 registered devices | 377 MiB |');
-    expect(markdown).toContain('| gateway | ok | 120 |');
-    expect(markdown).toContain('| demo | FAILED | 30 |');
+    expect(markdown).toContain('| gateway | ok | 120 | 0.50 | 1.75 |');
+    expect(markdown).toContain('| demo | FAILED | 30 |  |  |');
+    expect(markdown).not.toContain('Runs of the last');
     const headline = markdown.slice(markdown.indexOf('## Headline'), markdown.indexOf('## Memory'));
     expect(headline).toMatch(/^9 met, 3 not met, 2 not run\./m);
     expect(markdown.indexOf('## Headline')).toBeLessThan(markdown.indexOf('## Runs'));
@@ -352,9 +354,25 @@ describe('renderReportMarkdown', () => {
     expect(columns(row!)).toBe(columns(header));
   });
 
-  it('says when no benchmark was run (report rebuilt from the result files)', () => {
-    const markdown = renderReportMarkdown({ ...base, runs: [], figures: reportFigures({}) });
-    expect(markdown).toContain('No benchmark was run for this report');
-    expect(markdown).not.toContain('| benchmark | status | seconds |');
+  it('says when no benchmark run is recorded (report rebuilt from the result files)', () => {
+    const markdown = renderReportMarkdown({
+      ...base,
+      runs: [],
+      runsFinishedAt: null,
+      figures: reportFigures({}),
+    });
+    expect(markdown).toContain('No benchmark run is recorded');
+    expect(markdown).not.toContain('| benchmark | status |');
+  });
+
+  it('says when the runs are those of an earlier npm run bench', () => {
+    const markdown = renderReportMarkdown({
+      ...base,
+      runs: [{ name: 'demo', ok: true, seconds: 364 }],
+      runsFinishedAt: '2026-11-21T16:00:00.000Z',
+      figures: reportFigures({}),
+    });
+    expect(markdown).toContain('Runs of the last `npm run bench` (finished 2026-11-21T16:00:00.000Z)');
+    expect(markdown).toContain('| demo | ok | 364 |');
   });
 });

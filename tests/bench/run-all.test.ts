@@ -26,7 +26,7 @@ describe('bench/run-all.ts --report-only (npm run bench:report)', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as BenchReport;
-    expect(report.runs).toEqual([]);
+    expect([report.runs, report.runsFinishedAt]).toEqual([[], null]);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.loadAverageAtEnd).toHaveLength(3);
     expect(Object.keys(report.results).sort()).toEqual([
@@ -46,7 +46,7 @@ describe('bench/run-all.ts --report-only (npm run bench:report)', () => {
     expect(markdown).toContain(
       '| gas per device-epoch, epoch_b16_d16 | 30,001 gas | <= 30,000 gas | not met |',
     );
-    expect(markdown).toContain('No benchmark was run for this report');
+    expect(markdown).toContain('No benchmark run is recorded');
   });
 
   it('leaves its own report.json out of the results when rebuilt, and skips a file that is not JSON', () => {
@@ -61,6 +61,21 @@ describe('bench/run-all.ts --report-only (npm run bench:report)', () => {
     expect(Object.keys(report.results)).not.toContain('broken');
     const gas = report.figures.find((f) => f.name === 'gas per device-epoch, epoch_b16_d16');
     expect([gas?.value, gas?.status]).toEqual([null, 'not run']);
+  });
+
+  it('keeps the runs of the last npm run bench from the earlier report.json', () => {
+    const runs = [{ name: 'demo', ok: true, seconds: 364, loadBefore: 1.53, loadAfter: 4.77 }];
+    writeFileSync(
+      join(dir, 'report.json'),
+      JSON.stringify({ finishedAt: '2026-11-21T17:00:51.145Z', runs, results: {} }),
+    );
+    expect(runAll('--report-only', '--results-dir', dir).status).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as BenchReport;
+    expect([report.runs, report.runsFinishedAt]).toEqual([runs, '2026-11-21T17:00:51.145Z']);
+    expect(report.finishedAt).not.toBe(report.runsFinishedAt);
+    const markdown = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(markdown).toContain('Runs of the last `npm run bench` (finished 2026-11-21T17:00:51.145Z)');
+    expect(markdown).toContain('| demo | ok | 364 | 1.53 | 4.77 |');
   });
 
   it('refuses an unknown benchmark name and a results folder without --report-only', () => {
