@@ -4,7 +4,7 @@
  * `bench/results/report.json` (machine, load, runs, headline figures with goals, raw results) and
  * `bench/results/report.md` (machine line, headline figures with goal and met / not met, memory, runs).
  *
- *   npm run bench                      # everything (about 15 minutes on the 2-core reference machine)
+ *   npm run bench                      # everything (about 20 minutes on the 2-core reference machine)
  *   npm run bench -- protocol gateway  # a subset, by name
  *   npm run bench:report               # no benchmark: rebuild report.{md,json} from the existing result files
  *   npm run bench:report -- --results-dir <dir>   # the same for result files in another folder
