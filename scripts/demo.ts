@@ -18,6 +18,7 @@
  * Ctrl-C stops every process it started and exits; a second run reuses the built circuits and contracts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BaseError } from '../lib/errors.ts';
 import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from '../demo/options.ts';
@@ -118,6 +119,7 @@ process.on('SIGINT', () => {
 });
 process.on('SIGTERM', () => controller.abort());
 
+const loadAverageAtStart = loadavg().map((l) => Number(l.toFixed(2)));
 try {
   const options = parseDemoOptions(optionsFromFlags());
   const result = await runDemo(options, {
@@ -128,7 +130,11 @@ try {
   if (values.json) {
     writeFileSync(
       values.json,
-      `${JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+      `${JSON.stringify(
+        { ...result, loadAverageAtStart, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+        2,
+      )}\n`,
     );
   }
   process.exit(result.verifier.ok ? 0 : 1);
