@@ -64,6 +64,11 @@ export interface DemoResult {
   published: number;
   ledgerReadings: number;
   quarantineByReason: Record<string, number>;
+  /** The gateway API's epoch view (`GET /pools/:poolId/epochs`) at the end of the run. */
+  epochsApi: {
+    url: string;
+    epochs: Array<{ epoch: number; status: string; totals: { revenueMinor: string } | null }>;
+  };
   epochs: DemoEpoch[];
   holders: HolderFacts[];
   verifier: VerifyReport;
@@ -328,7 +333,12 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       },
     );
     stops.push(() => oracle.stop());
-    say(`oracle: proof bundles at ${oracle.bundleServer!.url}; ${options.proverConcurrency} prover threads`);
+    gw.attachAttestations(oracle.attestationViews);
+    stops.push(async () => gw.attachAttestations(undefined));
+    const epochsUrl = `${gw.apiUrl}/pools/${pool.poolId}/epochs`;
+    say(
+      `oracle: proof bundles at ${oracle.bundleServer!.url}; ${options.proverConcurrency} prover threads; epochs at ${epochsUrl}`,
+    );
 
     // 5. the fleet, in compressed time
     const processed = () => {
@@ -417,6 +427,9 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       fromBlock: BigInt(deployment.deployedAtBlock),
     });
     const verifyMs = Date.now() - verifyStartedMs;
+    const epochsView = (await (await fetch(epochsUrl)).json()) as {
+      epochs: Array<{ epoch: number; status: string; totals: { revenueMinor: string } | null }>;
+    };
 
     const gas = await gasByEpoch(
       oracle.publicClient as PublicClient,
@@ -452,6 +465,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       published: fleetRun.published,
       ledgerReadings: await gw.ledger.count(pool.poolId),
       quarantineByReason: await gw.quarantine.countByReason(),
+      epochsApi: { url: epochsUrl, epochs: epochsView.epochs.filter((e) => e.epoch <= options.epochs) },
       epochs,
       holders,
       verifier,

@@ -75,6 +75,8 @@ export function formatDemoSummary(result: DemoResult): string {
     lines.push('verifier: FAIL');
     for (const f of v.findings.filter((x) => !x.ok)) lines.push(`  ${f.check} ${f.subject}: ${f.message}`);
   }
+  const statuses = result.epochsApi.epochs.map((e) => `${e.epoch} ${e.status}`).join(', ');
+  lines.push(`gateway API ${result.epochsApi.url}: ${statuses}`);
   const t = result.timingsMs;
   lines.push(
     `time: build ${seconds(t.build)}, setup ${seconds(t.setup)}, fleet ${seconds(t.fleet)}, remaining proving ${seconds(t.proving)}, verify ${seconds(t.verify)}, total ${seconds(t.total)}`,

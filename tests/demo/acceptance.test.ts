@@ -110,6 +110,11 @@ async function expectSoundOutcome(result: DemoResult, investorShareBps: number) 
   }
   expect(result.holders.map((h) => h.tokens)).toEqual([500, 300, 200]);
 
+  // the gateway's epoch view agrees with the chain
+  expect(result.epochsApi.epochs.map((e) => [e.epoch, e.status, e.totals?.revenueMinor])).toEqual(
+    result.epochs.map((e) => [e.epoch, 'finalised', e.outcome.totalRevenueMinor.toString()]),
+  );
+
   const summary = formatDemoSummary(result);
   expect(summary).toContain('verifier: PASS');
   expect(summary).toMatch(/quarantine: \d+ messages: /);
