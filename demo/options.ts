@@ -17,7 +17,7 @@ export const demoOptionsSchema = z
     evPiles: z.number().int().min(0).max(1000).default(40),
     pvSites: z.number().int().min(0).max(1000).default(10),
     /** Epochs to prove; the first is the short baseline epoch (each device's first closing reading). */
-    epochs: z.number().int().min(2).max(30).default(4),
+    epochs: z.number().int().min(2).max(30).default(3),
     /** Simulated epoch length. */
     epochLengthS: z
       .number()
@@ -30,7 +30,7 @@ export const demoOptionsSchema = z
     /** Seconds between two readings of a device (simulated). */
     intervalS: z.number().int().min(10).default(600),
     /** Simulated seconds per wall-clock second. */
-    speed: z.number().positive().default(1_800),
+    speed: z.number().positive().default(2_400),
     /** Fault rates per reading (simulator fault kinds); they must show up in quarantine. */
     faults: z.record(z.string(), z.number().min(0).max(1)).default({
       duplicate: 0.01,

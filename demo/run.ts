@@ -86,7 +86,7 @@ export interface DemoHooks {
 const GATEWAY_ACCOUNT = { username: 'demo-gateway', password: 'demo-gateway-secret' };
 const RELAY_ACCOUNT = { username: 'demo-fleet-relay', password: 'demo-fleet-relay-secret' };
 /**
- * Simulated seconds of timestamp tolerance at the gateway: at 1,800x, 2 h is 4 s of wall time, enough for a loaded
+ * Simulated seconds of timestamp tolerance at the gateway: at 2,400x, 2 h is 3 s of wall time, enough for a loaded
  * machine's delivery delays; the simulator's clock-skew fault puts a device 12 h ahead.
  */
 const SKEW_TOLERANCE_S = 7_200;

@@ -7,12 +7,12 @@ import { parseDemoOptions, readDemoOptionsFile } from '../../demo/options.ts';
 import { LedgerWatermark } from '../../demo/watermark.ts';
 
 describe('demo options', () => {
-  it('defaults to the documented demo: 40 EV + 10 PV, 4 epochs of 6 h, demo circuits, 3 investors', () => {
+  it('defaults to the documented demo: 40 EV + 10 PV, 3 epochs of 6 h, demo circuits, 3 investors', () => {
     const options = parseDemoOptions({});
     expect(options).toMatchObject({
       evPiles: 40,
       pvSites: 10,
-      epochs: 4,
+      epochs: 3,
       epochLengthS: 21_600,
       epochInstance: 'epoch_demo',
       registrationInstance: 'registration_demo',
