@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { PublicClient } from 'viem';
-import { attestationRegistryAbi } from '../contracts/abis.ts';
 import type {
   AttestationBatchView,
   AttestationTxView,
@@ -12,7 +11,7 @@ import type {
   EpochTotalsView,
 } from '../gateway/http/attestations.ts';
 import { type BundleStore, bundlePath, type ProofBundle } from './bundles.ts';
-import type { OracleContracts } from './chain.ts';
+import { type ChainAttestationEvent, type OracleContracts, readAttestationEvents } from './chain.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { epochBounds, type PoolSchedule } from './epochs.ts';
 import type { BatchJob, EpochJob, StageStore } from './stage-store.ts';
@@ -42,39 +41,6 @@ export interface AttestationViewsOptions {
   clock?: Clock;
 }
 
-/** An attestation event with its transaction. */
-type ChainEvent =
-  | { kind: 'registration'; poolId: number; newCount: number; newRoot: bigint; tx: Tx }
-  | {
-      kind: 'batch';
-      poolId: number;
-      epoch: number;
-      batchIndex: number;
-      oldRoot: bigint;
-      newRoot: bigint;
-      energyWh: bigint;
-      revenueMinor: bigint;
-      reportingCount: bigint;
-      tx: Tx;
-    }
-  | {
-      kind: 'finalised';
-      poolId: number;
-      epoch: number;
-      revenueMinor: bigint;
-      energyWh: bigint;
-      reportingCount: number;
-      registeredCount: number;
-      batchCount: number;
-      stateRoot: bigint;
-      tx: Tx;
-    };
-interface Tx {
-  hash: string;
-  blockNumber: bigint;
-  logIndex: number;
-}
-
 /** Epoch batch public signals (SPEC section 6): indices of new root and totals. */
 const SIGNAL = { newRoot: 6, energyWh: 7, revenueMinor: 8, reportingCount: 9 } as const;
 const REGISTRATION_COUNT = /count-(\d+)\.json$/;
@@ -101,77 +67,17 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   let draining = false;
   const vkeys = new Map<string, unknown>();
   /** Events up to `settledBlock` never change; the tail above it is read again on each refresh. */
-  let settled: ChainEvent[] = [];
+  let settled: ChainAttestationEvent[] = [];
   let settledBlock = (options.fromBlock ?? 0n) - 1n;
-  let refreshing: Promise<ChainEvent[]> | undefined;
+  let refreshing: Promise<ChainAttestationEvent[]> | undefined;
 
-  async function readEvents(fromBlock: bigint, toBlock: bigint): Promise<ChainEvent[]> {
+  async function readEvents(fromBlock: bigint, toBlock: bigint): Promise<ChainAttestationEvent[]> {
     if (toBlock < fromBlock) return [];
-    const common = {
-      address: options.contracts.attestationRegistry,
-      abi: attestationRegistryAbi,
-      fromBlock,
-      toBlock,
-    } as const;
-    const [registrations, batches, finalisations] = await Promise.all([
-      options.publicClient.getContractEvents({ ...common, eventName: 'RegistrationAttested' }),
-      options.publicClient.getContractEvents({ ...common, eventName: 'BatchAccepted' }),
-      options.publicClient.getContractEvents({ ...common, eventName: 'EpochFinalised' }),
-    ]);
-    const tx = (l: { transactionHash: string; blockNumber: bigint; logIndex: number }): Tx => ({
-      hash: l.transactionHash,
-      blockNumber: l.blockNumber,
-      logIndex: l.logIndex,
-    });
-    return [
-      ...registrations.map(
-        (l): ChainEvent => ({
-          kind: 'registration',
-          poolId: Number(l.args.poolId),
-          newCount: Number(l.args.newCount),
-          newRoot: l.args.newRoot!,
-          tx: tx(l),
-        }),
-      ),
-      ...batches.map(
-        (l): ChainEvent => ({
-          kind: 'batch',
-          poolId: Number(l.args.poolId),
-          epoch: Number(l.args.epoch),
-          batchIndex: Number(l.args.batchIndex),
-          oldRoot: l.args.oldRoot!,
-          newRoot: l.args.newRoot!,
-          energyWh: l.args.energyWh!,
-          revenueMinor: l.args.revenueMinor!,
-          reportingCount: l.args.reportingCount!,
-          tx: tx(l),
-        }),
-      ),
-      ...finalisations.map(
-        (l): ChainEvent => ({
-          kind: 'finalised',
-          poolId: Number(l.args.poolId),
-          epoch: Number(l.args.epoch),
-          revenueMinor: l.args.revenueMinor!,
-          energyWh: l.args.energyWh!,
-          reportingCount: Number(l.args.reportingCount),
-          registeredCount: Number(l.args.registeredCount),
-          batchCount: Number(l.args.batchCount),
-          stateRoot: l.args.stateRoot!,
-          tx: tx(l),
-        }),
-      ),
-    ].sort((a, b) =>
-      a.tx.blockNumber === b.tx.blockNumber
-        ? a.tx.logIndex - b.tx.logIndex
-        : a.tx.blockNumber < b.tx.blockNumber
-          ? -1
-          : 1,
-    );
+    return readAttestationEvents(options.publicClient, options.contracts, undefined, fromBlock, toBlock);
   }
 
   /** Every attestation event so far, in chain order (settled part cached, recent tail re-read). */
-  function events(): Promise<ChainEvent[]> {
+  function events(): Promise<ChainAttestationEvent[]> {
     refreshing ??= (async () => {
       try {
         const head = await options.publicClient.getBlockNumber();
@@ -255,7 +161,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   }
 
   /** Everything known of one epoch: its job, batches (registration first), bundles and chain events. */
-  async function gather(poolId: number, epoch: number, chain: ChainEvent[]) {
+  async function gather(poolId: number, epoch: number, chain: ChainAttestationEvent[]) {
     const job: EpochJob | undefined = await options.stages.epoch(poolId, epoch);
     const stored = job ? await options.stages.batches(poolId, epoch) : [];
     const batches = [
@@ -264,7 +170,8 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
     ].sort((a, b) => (a.kind === b.kind ? a.index - b.index : a.kind === 'registration' ? -1 : 1));
     const ofPool = chain.filter((e) => e.poolId === poolId);
     const finalised = ofPool.find(
-      (e): e is Extract<ChainEvent, { kind: 'finalised' }> => e.kind === 'finalised' && e.epoch === epoch,
+      (e): e is Extract<ChainAttestationEvent, { kind: 'finalised' }> =>
+        e.kind === 'finalised' && e.epoch === epoch,
     );
     const onChain = (batch: BatchJob) => {
       const key = keyOf(batch);
@@ -272,7 +179,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
         batch.kind === 'epoch'
           ? e.kind === 'batch' && e.epoch === epoch && e.batchIndex === batch.index
           : e.kind === 'registration' && e.newCount === key.batchIndex,
-      ) as Extract<ChainEvent, { kind: 'batch' | 'registration' }> | undefined;
+      ) as Extract<ChainAttestationEvent, { kind: 'batch' | 'registration' }> | undefined;
     };
     return { job, batches, finalised, onChain };
   }
@@ -288,7 +195,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   async function summary(
     poolId: number,
     epoch: number,
-    chain: ChainEvent[],
+    chain: ChainAttestationEvent[],
   ): Promise<{ view: EpochSummaryView; gathered: Awaited<ReturnType<typeof gather>> }> {
     const schedule = schedules.get(poolId)!;
     const bounds = epochBounds(schedule, epoch);
@@ -347,7 +254,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
         onChain: batches.filter((b) => onChain(b) !== undefined).length,
       },
       finalisation: finalised
-        ? { txHash: finalised.tx.hash, blockNumber: finalised.tx.blockNumber.toString() }
+        ? { txHash: finalised.transactionHash, blockNumber: finalised.blockNumber.toString() }
         : null,
     };
     return { view, gathered };
@@ -430,8 +337,8 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
             ? `${options.bundleBaseUrl.replace(/\/+$/, '')}/${relative}`
             : null,
           bundlePath: relative,
-          txHash: event?.tx.hash ?? batch.txHash ?? null,
-          blockNumber: event?.tx.blockNumber.toString() ?? batch.blockNumber?.toString() ?? null,
+          txHash: event?.transactionHash ?? batch.txHash ?? null,
+          blockNumber: event?.blockNumber.toString() ?? batch.blockNumber?.toString() ?? null,
           proofVerified,
         });
       }
@@ -447,16 +354,16 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
           transactions.push({
             kind: batch.kind as 'registration' | 'epoch',
             index: keyOf(batch).batchIndex,
-            txHash: event.tx.hash,
-            blockNumber: event.tx.blockNumber.toString(),
+            txHash: event.transactionHash,
+            blockNumber: event.blockNumber.toString(),
           });
       }
       if (finalised)
         transactions.push({
           kind: 'finalize',
           index: 0,
-          txHash: finalised.tx.hash,
-          blockNumber: finalised.tx.blockNumber.toString(),
+          txHash: finalised.transactionHash,
+          blockNumber: finalised.blockNumber.toString(),
         });
       const finalisedOnChain =
         finalised !== undefined && !problems.some((p) => p.startsWith('finalised root'));

@@ -1,4 +1,5 @@
-import type { Address, PublicClient } from 'viem';
+import type { Address, Hash, PublicClient } from 'viem';
+import type { AttestationEvent } from './verifier/checks.ts';
 import { attestationRegistryAbi, poolRegistryAbi } from '../contracts/abis.ts';
 
 /** Addresses the oracle talks to (from `deployments/<chainId>.json`). */
@@ -142,4 +143,79 @@ export async function readAttestationState(
     openEpoch: Number(open.epoch),
     openBatchCount: Number(open.batchCount),
   };
+}
+
+/** An attestation event as read from the chain: with its pool and its transaction. */
+export type ChainAttestationEvent = AttestationEvent & { poolId: number; transactionHash: Hash };
+
+/**
+ * Reads the attestation registry's events (registration batches, epoch batches, finalisations) of one pool, or of
+ * every pool when `poolId` is undefined, in chain order, each with its transaction hash.
+ *
+ * @example
+ * const events = await readAttestationEvents(client, contracts, 1, BigInt(deployment.deployedAtBlock));
+ */
+export async function readAttestationEvents(
+  client: PublicClient,
+  contracts: OracleContracts,
+  poolId: number | undefined,
+  fromBlock = 0n,
+  toBlock: bigint | 'latest' = 'latest',
+): Promise<ChainAttestationEvent[]> {
+  const common = {
+    address: contracts.attestationRegistry,
+    abi: attestationRegistryAbi,
+    args: poolId === undefined ? undefined : { poolId },
+    fromBlock,
+    toBlock,
+  } as const;
+  const [registrations, batches, finalisations] = await Promise.all([
+    client.getContractEvents({ ...common, eventName: 'RegistrationAttested' }),
+    client.getContractEvents({ ...common, eventName: 'BatchAccepted' }),
+    client.getContractEvents({ ...common, eventName: 'EpochFinalised' }),
+  ]);
+  const events: ChainAttestationEvent[] = [
+    ...registrations.map((l) => ({
+      kind: 'registration' as const,
+      poolId: Number(l.args.poolId),
+      transactionHash: l.transactionHash,
+      blockNumber: l.blockNumber,
+      logIndex: l.logIndex,
+      oldRoot: l.args.oldRoot!,
+      newRoot: l.args.newRoot!,
+      oldCount: Number(l.args.oldCount),
+      newCount: Number(l.args.newCount),
+    })),
+    ...batches.map((l) => ({
+      kind: 'batch' as const,
+      poolId: Number(l.args.poolId),
+      transactionHash: l.transactionHash,
+      blockNumber: l.blockNumber,
+      logIndex: l.logIndex,
+      epoch: Number(l.args.epoch),
+      batchIndex: Number(l.args.batchIndex),
+      oldRoot: l.args.oldRoot!,
+      newRoot: l.args.newRoot!,
+      energyWh: l.args.energyWh!,
+      revenueMinor: l.args.revenueMinor!,
+      reportingCount: l.args.reportingCount!,
+    })),
+    ...finalisations.map((l) => ({
+      kind: 'finalised' as const,
+      poolId: Number(l.args.poolId),
+      transactionHash: l.transactionHash,
+      blockNumber: l.blockNumber,
+      logIndex: l.logIndex,
+      epoch: Number(l.args.epoch),
+      revenueMinor: l.args.revenueMinor!,
+      energyWh: l.args.energyWh!,
+      reportingCount: Number(l.args.reportingCount),
+      registeredCount: Number(l.args.registeredCount),
+      batchCount: Number(l.args.batchCount),
+      stateRoot: l.args.stateRoot!,
+    })),
+  ];
+  return events.sort((a, b) =>
+    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+  );
 }

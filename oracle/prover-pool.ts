@@ -1,16 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { Groth16Proof } from '../circuits/ts/prove.ts';
 import { OracleConfigError, ProvingError } from './errors.ts';
 import type { ProveRequest, WorkerMessage } from './prover-worker.ts';
-
-/** A Groth16 proof as snarkjs returns it. */
-export interface Groth16Proof {
-  pi_a: string[];
-  pi_b: string[][];
-  pi_c: string[];
-  protocol: string;
-  curve: string;
-}
 
 /** One proving job: the circuit's input signals and its artifacts. */
 export interface ProveJob {

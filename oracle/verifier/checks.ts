@@ -39,6 +39,7 @@ export type AttestationEvent =
       revenueMinor: bigint;
       energyWh: bigint;
       reportingCount: number;
+      registeredCount: number;
       batchCount: number;
       stateRoot: bigint;
     };

@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { Address, PublicClient } from 'viem';
 import {
-  attestationRegistryAbi,
   iEpochBatchVerifierAbi,
   iRegistrationBatchVerifierAbi,
   revenueFeedAbi,
   revenueShareTokenAbi,
 } from '../../contracts/abis.ts';
 import { type BundleSource, calldataArgs, type ProofBundle } from '../bundles.ts';
-import { type OracleContracts, readPool } from '../chain.ts';
+import { type OracleContracts, readAttestationEvents, readPool } from '../chain.ts';
 import { epochBounds } from '../epochs.ts';
-import { type AttestationEvent, checkDistribution, checkRootChain, type Finding } from './checks.ts';
+import { checkDistribution, checkRootChain, type Finding } from './checks.ts';
 
 /** Options of {@link verifyPool}. */
 export interface VerifyPoolOptions {
@@ -38,63 +37,6 @@ export interface VerifyReport {
   ok: boolean;
   epochs: { from: number; to: number };
   findings: Finding[];
-}
-
-/** Reads a pool's attestation events in chain order. */
-export async function readAttestationEvents(
-  client: PublicClient,
-  contracts: OracleContracts,
-  poolId: number,
-  fromBlock = 0n,
-): Promise<AttestationEvent[]> {
-  const common = {
-    address: contracts.attestationRegistry,
-    abi: attestationRegistryAbi,
-    args: { poolId },
-    fromBlock,
-    toBlock: 'latest',
-  } as const;
-  const [registrations, batches, finalisations] = await Promise.all([
-    client.getContractEvents({ ...common, eventName: 'RegistrationAttested' }),
-    client.getContractEvents({ ...common, eventName: 'BatchAccepted' }),
-    client.getContractEvents({ ...common, eventName: 'EpochFinalised' }),
-  ]);
-  return [
-    ...registrations.map((l) => ({
-      kind: 'registration' as const,
-      blockNumber: l.blockNumber,
-      logIndex: l.logIndex,
-      oldRoot: l.args.oldRoot!,
-      newRoot: l.args.newRoot!,
-      oldCount: Number(l.args.oldCount),
-      newCount: Number(l.args.newCount),
-    })),
-    ...batches.map((l) => ({
-      kind: 'batch' as const,
-      blockNumber: l.blockNumber,
-      logIndex: l.logIndex,
-      epoch: Number(l.args.epoch),
-      batchIndex: Number(l.args.batchIndex),
-      oldRoot: l.args.oldRoot!,
-      newRoot: l.args.newRoot!,
-      energyWh: l.args.energyWh!,
-      revenueMinor: l.args.revenueMinor!,
-      reportingCount: l.args.reportingCount!,
-    })),
-    ...finalisations.map((l) => ({
-      kind: 'finalised' as const,
-      blockNumber: l.blockNumber,
-      logIndex: l.logIndex,
-      epoch: Number(l.args.epoch),
-      revenueMinor: l.args.revenueMinor!,
-      energyWh: l.args.energyWh!,
-      reportingCount: Number(l.args.reportingCount),
-      batchCount: Number(l.args.batchCount),
-      stateRoot: l.args.stateRoot!,
-    })),
-  ].sort((a, b) =>
-    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
-  );
 }
 
 /**

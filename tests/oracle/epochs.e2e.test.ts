@@ -17,7 +17,7 @@ import { epochBounds } from '../../oracle/epochs.ts';
 import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
 import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
 import { createEpochScheduler } from '../../oracle/scheduler.ts';
-import { readAttestationEvents } from '../../oracle/verifier/verify-pool.ts';
+import { readAttestationEvents } from '../../oracle/chain.ts';
 import { startAnvil } from '../support/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading, type TestDevice } from './support/fleet.ts';
 import {
@@ -258,6 +258,23 @@ describe('oracle end to end', () => {
     const pool2 = deployment.pools[1]!;
     const store = createBundleStore(join(dataDir, 'bundles'));
     const server = await serveBundles(store);
+    /** Node arguments of the investor CLI on pool 1 with this server's bundles, plus `extra`. */
+    const verifyCli = (...extra: string[]) => [
+      ...[
+        '--import',
+        'tsx',
+        'oracle/verify-cli.ts',
+        '--rpc',
+        anvil.rpcUrl,
+        '--pool',
+        '1',
+        '--bundles',
+        server.url,
+      ],
+      ...['--pool-registry', deployment.contracts.poolRegistry],
+      ...['--attestation-registry', deployment.contracts.attestationRegistry],
+      ...extra,
+    ];
     const base: VerifyCliOptions = {
       rpc: anvil.rpcUrl,
       poolId,
@@ -309,25 +326,7 @@ describe('oracle end to end', () => {
 
       // the CLI: exit 0 and a readable report
       // asynchronously: the bundle server runs in this process
-      const cli = await runCli([
-        '--import',
-        'tsx',
-        'oracle/verify-cli.ts',
-        '--rpc',
-        anvil.rpcUrl,
-        '--pool',
-        '1',
-        '--bundles',
-        server.url,
-        '--pool-registry',
-        deployment.contracts.poolRegistry,
-        '--attestation-registry',
-        deployment.contracts.attestationRegistry,
-        '--feed',
-        pool1.feed,
-        '--token',
-        pool1.token,
-      ]);
+      const cli = await runCli(verifyCli('--feed', pool1.feed, '--token', pool1.token));
       expect(cli.status, cli.stderr).toBe(0);
       expect(cli.stdout).toMatch(/VERIFIED: \d+ checks passed/);
 
@@ -382,24 +381,7 @@ describe('oracle end to end', () => {
       expect(await failures(base)).toEqual([
         'distribution | epoch 2 distribution | under-funded distribution: required 2940000 units, deposited 1000000 (shortfall 1940000)',
       ]);
-      const failing = await runCli([
-        '--import',
-        'tsx',
-        'oracle/verify-cli.ts',
-        '--rpc',
-        anvil.rpcUrl,
-        '--pool',
-        '1',
-        '--bundles',
-        server.url,
-        '--pool-registry',
-        deployment.contracts.poolRegistry,
-        '--attestation-registry',
-        deployment.contracts.attestationRegistry,
-        '--token',
-        pool1.token,
-        '--json',
-      ]);
+      const failing = await runCli(verifyCli('--token', pool1.token, '--json'));
       expect(failing.status).toBe(1);
       expect(JSON.parse(failing.stdout).ok).toBe(false);
     } finally {

@@ -47,6 +47,7 @@ const fin = (
   revenueMinor,
   energyWh: 100n * BigInt(batchCount),
   reportingCount: batchCount,
+  registeredCount: batchCount,
   batchCount,
   stateRoot,
 });

@@ -9,7 +9,8 @@ import { readPool } from '../../../oracle/chain.ts';
 import { runEpochJob } from '../../../oracle/epoch-job.ts';
 import { epochBounds } from '../../../oracle/epochs.ts';
 import { createProverPool, type ProverPool } from '../../../oracle/prover-pool.ts';
-import { readAttestationEvents, verifyPool } from '../../../oracle/verifier/verify-pool.ts';
+import { readAttestationEvents } from '../../../oracle/chain.ts';
+import { verifyPool } from '../../../oracle/verifier/verify-pool.ts';
 import { startAnvil } from '../../support/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from '../support/fleet.ts';
 import {
