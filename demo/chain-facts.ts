@@ -1,5 +1,6 @@
 import type { Address, Hash, PublicClient } from 'viem';
-import { attestationRegistryAbi, revenueShareTokenAbi, testStablecoinAbi } from '../contracts/abis.ts';
+import { revenueShareTokenAbi, testStablecoinAbi } from '../contracts/abis.ts';
+import { type OracleContracts, readAttestationEvents } from '../oracle/chain.ts';
 import type { DemoAccount } from './accounts.ts';
 
 /** Gas of the oracle's transactions attributed to an epoch (its registration batches count with it). */
@@ -11,78 +12,41 @@ export interface EpochGas {
 }
 
 /**
- * Reads the pool's attestation events and the receipts of their transactions, and sums the gas per epoch:
+ * Sums the gas of the pool's attestation transactions per epoch, from the receipts of the registry's events:
  * registration batches are attributed to the epoch whose first batch follows them.
  */
 export async function gasByEpoch(
   client: PublicClient,
-  attestationRegistry: Address,
+  contracts: OracleContracts,
   poolId: number,
   fromBlock: bigint,
 ): Promise<Map<number, EpochGas>> {
-  const common = {
-    address: attestationRegistry,
-    abi: attestationRegistryAbi,
-    args: { poolId },
-    fromBlock,
-  } as const;
-  const [registrations, batches, finalisations] = await Promise.all([
-    client.getContractEvents({ ...common, eventName: 'RegistrationAttested' }),
-    client.getContractEvents({ ...common, eventName: 'BatchAccepted' }),
-    client.getContractEvents({ ...common, eventName: 'EpochFinalised' }),
-  ]);
-  type Row = { kind: 'registration' | 'batch' | 'finalise'; epoch: number; hash: Hash; order: bigint };
-  const order = (e: { blockNumber: bigint | null; logIndex: number | null }) =>
-    (e.blockNumber ?? 0n) * 1_000_000n + BigInt(e.logIndex ?? 0);
-  const rows: Row[] = [
-    ...registrations.map((e) => ({
-      kind: 'registration' as const,
-      epoch: 0,
-      hash: e.transactionHash!,
-      order: order(e),
-    })),
-    ...batches.map((e) => ({
-      kind: 'batch' as const,
-      epoch: Number(e.args.epoch),
-      hash: e.transactionHash!,
-      order: order(e),
-    })),
-    ...finalisations.map((e) => ({
-      kind: 'finalise' as const,
-      epoch: Number(e.args.epoch),
-      hash: e.transactionHash!,
-      order: order(e),
-    })),
-  ].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  const receipts = new Map<Hash, bigint>();
-  for (const row of rows) {
-    if (!receipts.has(row.hash))
-      receipts.set(row.hash, (await client.getTransactionReceipt({ hash: row.hash })).gasUsed);
+  const events = await readAttestationEvents(client, contracts, poolId, fromBlock);
+  const gasOf = new Map<Hash, bigint>();
+  for (const event of events) {
+    if (!gasOf.has(event.transactionHash))
+      gasOf.set(
+        event.transactionHash,
+        (await client.getTransactionReceipt({ hash: event.transactionHash })).gasUsed,
+      );
   }
   const result = new Map<number, EpochGas>();
-  const entry = (epoch: number) => {
-    const existing = result.get(epoch);
-    if (existing) return existing;
-    const gas: EpochGas = { registrationTxs: 0, batchTxs: 0, finaliseTxs: 0, gasUsed: 0n };
-    result.set(epoch, gas);
-    return gas;
-  };
-
-  let pending: Row[] = [];
-  for (const row of rows) {
-    if (row.kind === 'registration') {
-      pending.push(row);
+  let pending: Hash[] = [];
+  for (const event of events) {
+    if (event.kind === 'registration') {
+      pending.push(event.transactionHash);
       continue;
     }
-    const gas = entry(row.epoch);
-    for (const registration of pending) {
+    const gas = result.get(event.epoch) ?? { registrationTxs: 0, batchTxs: 0, finaliseTxs: 0, gasUsed: 0n };
+    result.set(event.epoch, gas);
+    for (const hash of pending) {
       gas.registrationTxs++;
-      gas.gasUsed += receipts.get(registration.hash)!;
+      gas.gasUsed += gasOf.get(hash)!;
     }
     pending = [];
-    if (row.kind === 'batch') gas.batchTxs++;
+    if (event.kind === 'batch') gas.batchTxs++;
     else gas.finaliseTxs++;
-    gas.gasUsed += receipts.get(row.hash)!;
+    gas.gasUsed += gasOf.get(event.transactionHash)!;
   }
   return result;
 }

@@ -23,6 +23,7 @@ import { type VerifyReport, verifyPool } from '../oracle/verifier/verify-pool.ts
 import { parseFleetConfig } from '../simulator/config.ts';
 import { FleetGenerator, type FleetStats } from '../simulator/generator.ts';
 import { runFleet } from '../simulator/runner.ts';
+import { formatFixed } from '../simulator/summary.ts';
 import { type DemoAccount, deriveAccount, fundForGas } from './accounts.ts';
 import {
   type DistributionFacts,
@@ -86,11 +87,13 @@ export interface DemoHooks {
 const GATEWAY_ACCOUNT = { username: 'demo-gateway', password: 'demo-gateway-secret' };
 const RELAY_ACCOUNT = { username: 'demo-fleet-relay', password: 'demo-fleet-relay-secret' };
 /**
- * Simulated seconds of timestamp tolerance at the gateway: at 2,400x, 2 h is 3 s of wall time, enough for a loaded
- * machine's delivery delays; the simulator's clock-skew fault puts a device 12 h ahead.
+ * The gateway's timestamp tolerance in simulated seconds: 3 s of wall time at the run's compression (delivery
+ * delays of a loaded machine), at least 2 h. The simulator's clock-skew fault puts a device 4 times further ahead.
  */
-const SKEW_TOLERANCE_S = 7_200;
-const FAULT_CLOCK_SKEW_S = 12 * 3_600;
+export function skewToleranceS(speed: number): number {
+  return Math.max(7_200, Math.ceil(3 * speed));
+}
+
 /** Simulated grace after an epoch's end before the oracle closes it. */
 const GRACE_S = 300;
 const STABLECOIN_BUDGET_UNITS = 10n ** 15n;
@@ -172,6 +175,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       ],
     });
     const pool = deployment.pools[0]!;
+    const contracts = {
+      poolRegistry: deployment.contracts.poolRegistry as Address,
+      attestationRegistry: deployment.contracts.attestationRegistry as Address,
+    };
     say(
       `contracts: deployed (registry ${deployment.contracts.poolRegistry}, attestations ${deployment.contracts.attestationRegistry}); pool ${pool.poolId}, token ${pool.token}, feed ${pool.feed}`,
     );
@@ -179,6 +186,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
 
     // 3. fleet, broker and gateway
     const simStartTs = genesisTs + epochLengthS - options.baselineS;
+    const skewS = skewToleranceS(options.speed);
     const lastEndTs = epochBounds({ poolId: pool.poolId, genesisTs, epochLengthS }, options.epochs).endTs;
     const fleetConfig = parseFleetConfig({
       seed: options.seed,
@@ -194,7 +202,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
           pv: { sites: options.pvSites },
         },
       ],
-      faults: { ...options.faults, gatewaySkewToleranceS: SKEW_TOLERANCE_S, clockSkewS: FAULT_CLOCK_SKEW_S },
+      faults: { ...options.faults, gatewaySkewToleranceS: skewS, clockSkewS: 4 * skewS },
       mqtt: {
         mode: options.broker ? 'pooled' : 'per-device',
         poolSize: 4,
@@ -231,7 +239,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       },
       ledgerPath: join(dataDir, 'gateway.duckdb'),
       http: { host: '127.0.0.1', port: 0 },
-      validation: { maxClockSkewS: SKEW_TOLERANCE_S },
+      validation: { maxClockSkewS: skewS },
       verify: { threads: 1 },
       logLevel: 'warn',
       ...(options.influx
@@ -301,12 +309,12 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
         const o = event.outcome;
         outcomes.set(o.epoch, o);
         say(
-          `oracle: epoch ${o.epoch} finalised: ${o.reportingCount} devices, ${formatKwh(o.totalEnergyWh)} kWh, revenue ${formatMinor(o.totalRevenueMinor)} CNY; ${o.registrationBatches} registration + ${o.epochBatches} epoch proofs in ${(o.timingsMs.prove / 1000).toFixed(1)} s`,
+          `oracle: epoch ${o.epoch} finalised: ${o.reportingCount} devices, ${formatFixed(o.totalEnergyWh, 3)} kWh, revenue ${formatFixed(o.totalRevenueMinor, 2)} CNY; ${o.registrationBatches} registration + ${o.epochBatches} epoch proofs in ${(o.timingsMs.prove / 1000).toFixed(1)} s`,
         );
         distributing = distributing.then(async () => {
           const facts = await distributeEpoch(distributor, pool.token as Address, o.epoch);
           distributions.set(o.epoch, facts);
-          say(`token: epoch ${o.epoch} distributed ${formatUnits6(facts.depositedUnits)} tUSD to holders`);
+          say(`token: epoch ${o.epoch} distributed ${formatFixed(facts.depositedUnits, 6)} tUSD to holders`);
         });
         distributing.catch((error) => {
           fatal = error instanceof Error ? error : new Error(String(error));
@@ -415,10 +423,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     );
     const verifier = await verifyPool({
       publicClient: oracle.publicClient as PublicClient,
-      contracts: {
-        poolRegistry: deployment.contracts.poolRegistry as Address,
-        attestationRegistry: deployment.contracts.attestationRegistry as Address,
-      },
+      contracts,
       poolId: pool.poolId,
       feed: pool.feed as Address,
       token: pool.token as Address,
@@ -433,7 +438,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
 
     const gas = await gasByEpoch(
       oracle.publicClient as PublicClient,
-      deployment.contracts.attestationRegistry as Address,
+      contracts,
       pool.poolId,
       BigInt(deployment.deployedAtBlock),
     );
@@ -481,21 +486,6 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
-}
-
-/** Wh as kWh with three decimals, exactly. */
-export function formatKwh(energyWh: bigint): string {
-  return `${energyWh / 1000n}.${(energyWh % 1000n).toString().padStart(3, '0')}`;
-}
-
-/** Minor units (fen) as a decimal amount, exactly. */
-export function formatMinor(minor: bigint): string {
-  return `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
-}
-
-/** Stablecoin base units (6 decimals) as a decimal amount, exactly. */
-export function formatUnits6(units: bigint): string {
-  return `${units / 1_000_000n}.${(units % 1_000_000n).toString().padStart(6, '0')}`;
 }
 
 export type { DemoAccount };

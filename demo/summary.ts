@@ -1,4 +1,5 @@
-import { formatKwh, formatMinor, formatUnits6, type DemoResult } from './run.ts';
+import { formatFixed } from '../simulator/summary.ts';
+import type { DemoResult } from './run.ts';
 
 const pad = (text: string | number, width: number) => String(text).padStart(width);
 const iso = (ts: number) => new Date(ts * 1000).toISOString().slice(5, 16).replace('T', ' ');
@@ -31,7 +32,7 @@ export function formatDemoSummary(result: DemoResult): string {
     const o = e.outcome;
     const coverage = ((o.reportingCount * 1000) / Math.max(1, e.registeredCount) / 10).toFixed(1);
     lines.push(
-      `${`${e.epoch}${e.baseline ? '*' : ''}`.padEnd(6)}${`${iso(e.startTs)} - ${iso(e.endTs).slice(6)}`.padEnd(25)}${pad(`${o.reportingCount}/${e.registeredCount}`, 9)}${pad(`${coverage}%`, 10)}${pad(formatKwh(o.totalEnergyWh), 14)}${pad(formatMinor(o.totalRevenueMinor), 14)}${pad(`${o.registrationBatches}+${o.epochBatches}`, 8)}${pad(seconds(o.timingsMs.prove), 9)}${pad(e.gas.gasUsed.toLocaleString('en-US'), 12)}${pad(formatUnits6(e.distribution.depositedUnits), 16)}`,
+      `${`${e.epoch}${e.baseline ? '*' : ''}`.padEnd(6)}${`${iso(e.startTs)} - ${iso(e.endTs).slice(6)}`.padEnd(25)}${pad(`${o.reportingCount}/${e.registeredCount}`, 9)}${pad(`${coverage}%`, 10)}${pad(formatFixed(o.totalEnergyWh, 3), 14)}${pad(formatFixed(o.totalRevenueMinor, 2), 14)}${pad(`${o.registrationBatches}+${o.epochBatches}`, 8)}${pad(seconds(o.timingsMs.prove), 9)}${pad(e.gas.gasUsed.toLocaleString('en-US'), 12)}${pad(formatFixed(e.distribution.depositedUnits, 6), 16)}`,
     );
   }
   const total = result.epochs.reduce(
@@ -44,7 +45,7 @@ export function formatDemoSummary(result: DemoResult): string {
     { energyWh: 0n, revenueMinor: 0n, gas: 0n, paid: 0n },
   );
   lines.push(
-    `${'total'.padEnd(6)}${''.padEnd(25)}${pad('', 9)}${pad('', 10)}${pad(formatKwh(total.energyWh), 14)}${pad(formatMinor(total.revenueMinor), 14)}${pad('', 8)}${pad('', 9)}${pad(total.gas.toLocaleString('en-US'), 12)}${pad(formatUnits6(total.paid), 16)}`,
+    `${'total'.padEnd(6)}${''.padEnd(25)}${pad('', 9)}${pad('', 10)}${pad(formatFixed(total.energyWh, 3), 14)}${pad(formatFixed(total.revenueMinor, 2), 14)}${pad('', 8)}${pad('', 9)}${pad(total.gas.toLocaleString('en-US'), 12)}${pad(formatFixed(total.paid, 6), 16)}`,
   );
   lines.push(
     "* baseline epoch: a device's first closing reading sets its baseline; revenue counts from the next epoch on.",
@@ -61,7 +62,7 @@ export function formatDemoSummary(result: DemoResult): string {
   lines.push('holders (each withdrew its funds):');
   for (const h of result.holders) {
     lines.push(
-      `  ${h.label.padEnd(12)} ${h.address}  ${pad(h.tokens, 6)} tokens (${((h.tokens * 100) / supply).toFixed(1)}%)  received ${formatUnits6(h.accumulatedUnits)} tUSD, balance ${formatUnits6(h.stablecoinUnits)} tUSD`,
+      `  ${h.label.padEnd(12)} ${h.address}  ${pad(h.tokens, 6)} tokens (${((h.tokens * 100) / supply).toFixed(1)}%)  received ${formatFixed(h.accumulatedUnits, 6)} tUSD, balance ${formatFixed(h.stablecoinUnits, 6)} tUSD`,
     );
   }
   const v = result.verifier;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DemoConfigError } from '../../demo/errors.ts';
 import { parseDemoOptions, readDemoOptionsFile } from '../../demo/options.ts';
+import { skewToleranceS } from '../../demo/run.ts';
 import { LedgerWatermark } from '../../demo/watermark.ts';
 
 describe('demo options', () => {
@@ -61,5 +62,13 @@ describe('ledger watermark', () => {
     watermark.finished(40);
     expect(watermark.update(39)).toBe(1_199);
     expect(watermark.update(40)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('gateway timestamp tolerance of a compressed run', () => {
+  it("is 3 s of wall time at the run's speed, at least 2 h simulated", () => {
+    expect(skewToleranceS(600)).toBe(7_200);
+    expect(skewToleranceS(2_400)).toBe(7_200);
+    expect(skewToleranceS(10_000)).toBe(30_000);
   });
 });
