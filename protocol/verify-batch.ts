@@ -23,9 +23,10 @@ interface Prepared extends PreparedSignature {
   readonly index: number;
 }
 
-function prepare(item: VerifyItem, index: number): Prepared | undefined {
+function prepare(item: VerifyItem, index: number, validated: boolean): Prepared | undefined {
   try {
-    const r = validateReading(item.reading); // R8 on the curve, S < l, canonical encodings
+    // R8 on the curve, S < l, canonical encodings (already checked when the reading comes from parseReading)
+    const r = validated ? item.reading : validateReading(item.reading);
     const A = publicKeyToPoint(item.publicKey); // A on the curve
     const R8x = parseDecimal(r.sig.R8x)!;
     const R8y = parseDecimal(r.sig.R8y)!;
@@ -71,6 +72,18 @@ function verifyEach(group: readonly Prepared[], out: boolean[]): void {
  * const ok = verifyBatch(batch.map((m) => ({ reading: m.reading, publicKey: registry.key(m.reading.deviceId) })));
  */
 export function verifyBatch(items: readonly VerifyItem[]): boolean[] {
+  return verifyBatchOf(items, false);
+}
+
+/**
+ * {@link verifyBatch} for readings that `parseReading` / `validateReading` returned (and nothing changed since):
+ * their schema, encodings and R8 curve check are not repeated. For the parse-and-verify path only.
+ */
+export function verifyParsedBatch(items: readonly VerifyItem[]): boolean[] {
+  return verifyBatchOf(items, true);
+}
+
+function verifyBatchOf(items: readonly VerifyItem[], validated: boolean): boolean[] {
   const out: boolean[] = new Array(items.length).fill(false);
   if (items.length < BATCH_MIN) {
     for (let i = 0; i < items.length; i++) out[i] = verifyReading(items[i]!.reading, items[i]!.publicKey);
@@ -78,7 +91,7 @@ export function verifyBatch(items: readonly VerifyItem[]): boolean[] {
   }
   const prepared: Prepared[] = [];
   for (let i = 0; i < items.length; i++) {
-    const p = prepare(items[i]!, i);
+    const p = prepare(items[i]!, i, validated);
     if (p) prepared.push(p);
   }
   for (let start = 0; start < prepared.length; start += MAX_BATCH_SIGNATURES) {

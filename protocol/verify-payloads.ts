@@ -5,7 +5,7 @@
 import { ProtocolError, type ReasonCode } from './errors.ts';
 import type { PublicKey, SignedReading } from './types.ts';
 import { parseReading } from './validate.ts';
-import { type VerifyItem, verifyBatch } from './verify-batch.ts';
+import { type VerifyItem, verifyParsedBatch } from './verify-batch.ts';
 
 /** One raw message payload and, when its device is known, the key its signature must verify against. */
 export interface PayloadItem {
@@ -32,7 +32,8 @@ export type PayloadResult =
 
 /**
  * Parses every payload exactly as {@link parseReading} does and verifies the signature of each
- * payload that parsed and came with a key, in one batch ({@link verifyBatch}: result i never depends
+ * payload that parsed and came with a key, in one batch (`verifyBatch` without re-validating what the parse
+ * just checked: result i never depends
  * on the other items). A payload that fails to parse gets the reason code, field and message of
  * the {@link ProtocolError}; any other parse failure is `SCHEMA_INVALID`.
  *
@@ -67,7 +68,7 @@ export function parseAndVerifyBatch(items: readonly PayloadItem[]): PayloadResul
       verifyIndex.push(i);
     }
   }
-  const valid = verifyBatch(toVerify);
+  const valid = verifyParsedBatch(toVerify);
   for (let k = 0; k < verifyIndex.length; k++) {
     (results[verifyIndex[k]!] as { signatureValid: boolean | undefined }).signatureValid = valid[k]!;
   }
