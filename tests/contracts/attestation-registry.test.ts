@@ -15,7 +15,7 @@ import {
   deployTestVerifiers,
 } from './proven-pool.ts';
 import {
-  circuitBuilt,
+  requireCircuitBuilt,
   type CoreContracts,
   deployCore,
   eventsOf,
@@ -28,7 +28,8 @@ import {
 } from './support.ts';
 
 // Real Groth16 proofs of the circuits' test instances, verified on anvil by the generated verifiers.
-const built = circuitBuilt(EPOCH_INSTANCE) && circuitBuilt(REGISTRATION_INSTANCE);
+requireCircuitBuilt(EPOCH_INSTANCE);
+requireCircuitBuilt(REGISTRATION_INSTANCE);
 
 let chain: TestChain;
 let admin: ChainClients;
@@ -71,7 +72,7 @@ const submitRegistrationCall = (proof: SubmittableProof) => ({
   args: [pool.poolId, proof.proof, proof.pubSignals],
 });
 
-describe.skipIf(!built)('attestation registry with real proofs', () => {
+describe('attestation registry with real proofs', () => {
   beforeAll(async () => {
     chain = await startTestChain();
     [admin, operator, , , , , stranger] = chain.accounts as ChainClients[] as [

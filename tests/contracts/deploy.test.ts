@@ -10,9 +10,10 @@ import {
 } from '../../contracts/abis.ts';
 import { type Deployment, DeployConfigError, deployAll, readDeployment } from '../../contracts/deploy.ts';
 import { EPOCH_INSTANCE, REGISTRATION_INSTANCE } from './proven-pool.ts';
-import { circuitBuilt, startTestChain, type TestChain } from './support.ts';
+import { requireCircuitBuilt, startTestChain, type TestChain } from './support.ts';
 
-const built = circuitBuilt(EPOCH_INSTANCE) && circuitBuilt(REGISTRATION_INSTANCE);
+requireCircuitBuilt(EPOCH_INSTANCE);
+requireCircuitBuilt(REGISTRATION_INSTANCE);
 const pool = {
   name: 'test',
   maxTariffMinorPerKwh: 190,
@@ -23,7 +24,7 @@ const pool = {
   registrationVerifierInstance: REGISTRATION_INSTANCE,
 };
 
-describe.skipIf(!built)('deployAll', () => {
+describe('deployAll', () => {
   let chain: TestChain;
   let dir: string;
   let deployment: Deployment;

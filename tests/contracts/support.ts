@@ -47,10 +47,28 @@ export async function startTestChain(): Promise<TestChain> {
   return { rpcUrl: anvil.rpcUrl, accounts, stop: () => anvil.stop() };
 }
 
-/** True when the circuits build has produced the Groth16 verifier and proving key of `instance`. */
+/** Whether a circuit instance's verifier, proving key and wasm are built (benchmarks pick the built ones). */
 export function circuitBuilt(instance: string): boolean {
+  return missingCircuitArtifacts(instance).length === 0;
+}
+
+function missingCircuitArtifacts(instance: string): string[] {
   const dir = join(projectRoot, 'build', 'circuits', instance);
-  return ['Verifier.sol', 'circuit_final.zkey', 'circuit.wasm'].every((file) => existsSync(join(dir, file)));
+  return ['Verifier.sol', 'circuit_final.zkey', 'circuit.wasm'].filter(
+    (file) => !existsSync(join(dir, file)),
+  );
+}
+
+/**
+ * Asserts a circuit instance's verifier, proving key and wasm are built (`npm test` builds them first): a missing
+ * artifact fails the test file with the command to run, instead of silently skipping it.
+ */
+export function requireCircuitBuilt(instance: string): void {
+  const missing = missingCircuitArtifacts(instance);
+  if (missing.length > 0)
+    throw new Error(
+      `circuit instance ${instance} is not built (missing ${missing.join(', ')}): run npm run build`,
+    );
 }
 
 /** The core contracts, deployed by accounts[0] (admin). */

@@ -10,7 +10,7 @@ import {
   REGISTRATION_INSTANCE,
 } from './proven-pool.ts';
 import {
-  circuitBuilt,
+  requireCircuitBuilt,
   type CoreContracts,
   deployCore,
   eventsOf,
@@ -23,7 +23,8 @@ import { deployToken } from './token-fixture.ts';
 
 // Distribution of PROVEN revenue (real proofs of the circuits' test instance): required amounts, shortfalls,
 // withdrawals, recovery of accrued funds, and invariants over random seeded sequences.
-const built = circuitBuilt(EPOCH_INSTANCE) && circuitBuilt(REGISTRATION_INSTANCE);
+requireCircuitBuilt(EPOCH_INSTANCE);
+requireCircuitBuilt(REGISTRATION_INSTANCE);
 const RATE_E18 = 1_400n * 10n ** 18n; // 1 fen = 0.0014 tUSD = 1,400 units of 10^-6
 
 let chain: TestChain;
@@ -64,7 +65,7 @@ const accrual = (units: bigint, balance: bigint, supply: bigint) =>
   (((units * 2n ** 128n) / supply) * balance) / 2n ** 128n;
 const required = (revenueMinor: bigint) => (revenueMinor * 7_000n * RATE_E18) / (10_000n * 10n ** 18n);
 
-describe.skipIf(!built)('revenue-share token distributing proven revenue', () => {
+describe('revenue-share token distributing proven revenue', () => {
   const revenueEpoch2 = 9_000n;
   const revenueEpoch3 = 18_000n;
 
