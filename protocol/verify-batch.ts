@@ -2,7 +2,7 @@
 import { batchEquationHolds, MAX_BATCH_SIGNATURES, type PreparedSignature } from './crypto/batch-verify.ts';
 import { parseDecimal } from './crypto/field.ts';
 import { poseidonHash } from './crypto/poseidon.ts';
-import { isInPrimeSubgroup } from './crypto/subgroup.ts';
+import { allInPrimeSubgroup, isInPrimeSubgroup, SUBGROUP_BATCH_MIN } from './crypto/subgroup.ts';
 import { kernelCheckSignature } from './crypto/wasm/kernel.ts';
 import { encodeValidReading } from './encoding.ts';
 import { publicKeyToPoint } from './keys.ts';
@@ -30,14 +30,24 @@ function prepare(item: VerifyItem, index: number, validated: boolean): Prepared 
     const A = publicKeyToPoint(item.publicKey); // A on the curve
     const R8x = parseDecimal(r.sig.R8x)!;
     const R8y = parseDecimal(r.sig.R8y)!;
-    // A valid signature has R8 = S*B8 - 8*h*A in the prime-order subgroup; outside it, it is invalid.
-    if (!isInPrimeSubgroup(R8x, R8y)) return undefined;
     const m = poseidonHash(encodeValidReading(r));
     const h = poseidonHash([R8x, R8y, A.x, A.y, m]);
     return { index, R8x, R8y, Ax: A.x, Ay: A.y, S: parseDecimal(r.sig.S)!, h };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The members of `group` whose R8 lies in the prime-order subgroup (exactly). A valid signature has
+ * R8 = S*B8 - 8*h*A in that subgroup; outside it, it is invalid. Large groups are tested together
+ * ({@link allInPrimeSubgroup}) and halved when that fails.
+ */
+function withR8InSubgroup(group: readonly Prepared[]): Prepared[] {
+  if (group.length < SUBGROUP_BATCH_MIN) return group.filter((p) => isInPrimeSubgroup(p.R8x, p.R8y));
+  if (allInPrimeSubgroup(group.map((p) => ({ x: p.R8x, y: p.R8y })))) return [...group];
+  const half = group.length >> 1;
+  return [...withR8InSubgroup(group.slice(0, half)), ...withR8InSubgroup(group.slice(half))];
 }
 
 function verifyGroup(group: readonly Prepared[], out: boolean[]): void {
@@ -89,11 +99,12 @@ function verifyBatchOf(items: readonly VerifyItem[], validated: boolean): boolea
     for (let i = 0; i < items.length; i++) out[i] = verifyReading(items[i]!.reading, items[i]!.publicKey);
     return out;
   }
-  const prepared: Prepared[] = [];
+  const candidates: Prepared[] = [];
   for (let i = 0; i < items.length; i++) {
     const p = prepare(items[i]!, i, validated);
-    if (p) prepared.push(p);
+    if (p) candidates.push(p);
   }
+  const prepared = withR8InSubgroup(candidates);
   for (let start = 0; start < prepared.length; start += MAX_BATCH_SIGNATURES) {
     verifyGroup(prepared.slice(start, start + MAX_BATCH_SIGNATURES), out);
   }

@@ -5,7 +5,11 @@ import { FIELD_MODULUS } from '../../protocol/crypto/field.ts';
 import { poseidonHash } from '../../protocol/crypto/poseidon.ts';
 import { mulBase } from '../../protocol/crypto/scalar-mult.ts';
 import {
+  allInPrimeSubgroup,
   isInPrimeSubgroup,
+  kernelMillerValue,
+  millerValueReference,
+  SUBGROUP_BATCH_MIN,
   subgroupConstantsConsistent,
   TORSION_POINTS,
 } from '../../protocol/crypto/subgroup.ts';
@@ -80,6 +84,69 @@ describe('prime-subgroup test (8-Tate pairing)', () => {
   });
 });
 
+describe('batched prime-subgroup test (random subset products)', () => {
+  const inG = Array.from({ length: 512 }, (_, i) =>
+    mulBase(BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc834n),
+  );
+  const shifted = (i: number, k: number) =>
+    toAffine(add(toExtended(inG[i]!), toExtended(TORSION_POINTS[k]!)));
+
+  it("the kernel's Miller value equals the bigint reference", () => {
+    for (let i = 0; i < 30; i++) {
+      const Q = i % 2 === 0 ? inG[i]! : shifted(i, i % 8);
+      expect(kernelMillerValue(Q.x, Q.y)).toBe(millerValueReference(Q.x, Q.y));
+    }
+  });
+
+  it('accepts points of the subgroup (with the identity among them), in one chunk and across chunks', () => {
+    expect(allInPrimeSubgroup(inG)).toBe(true);
+    expect(allInPrimeSubgroup([...inG, TORSION_POINTS[0]!, ...inG, ...inG.slice(0, 7)])).toBe(true);
+    expect(allInPrimeSubgroup([])).toBe(true);
+  });
+
+  it('refuses a batch with one point outside the subgroup, for every torsion component and position', () => {
+    for (let k = 1; k < 8; k++) {
+      for (const at of [0, 255, 511]) {
+        const points = inG.map((p, i) => (i === at ? shifted(i, k) : p));
+        expect(allInPrimeSubgroup(points)).toBe(false);
+      }
+    }
+    expect(allInPrimeSubgroup([...inG, TORSION_POINTS[4]!])).toBe(false);
+    expect(allInPrimeSubgroup([...inG, ...inG, shifted(3, 1)])).toBe(false); // in the second chunk
+  });
+
+  it('refuses bad points whose components cancel in a product or sum: two, four and eight of order 2, four of order 4', () => {
+    const cases: Array<Array<[number, number]>> = [
+      [
+        [10, 4],
+        [11, 4],
+      ],
+      [
+        [1, 4],
+        [100, 4],
+        [200, 4],
+        [300, 4],
+      ],
+      Array.from({ length: 8 }, (_, j): [number, number] => [j * 60, 4]),
+      [
+        [5, 2],
+        [6, 2],
+        [7, 6],
+        [8, 6],
+      ],
+    ];
+    for (const bad of cases) {
+      for (let run = 0; run < 5; run++) {
+        const points = inG.map((p, i) => {
+          const hit = bad.find(([at]) => at === i);
+          return hit ? shifted(i, hit[1]) : p;
+        });
+        expect(allInPrimeSubgroup(points)).toBe(false);
+      }
+    }
+  });
+});
+
 describe('batchEquationHolds', () => {
   const prepared: PreparedSignature[] = valid.map(({ reading, publicKey }) => {
     const R8x = BigInt(reading.sig.R8x);
@@ -148,6 +215,30 @@ describe('verifyBatch', () => {
     expect(result[10]).toBe(false);
     expect(result[11]).toBe(false);
     expect(result.filter((x) => !x).length).toBe(2);
+    expectSameAsSingle(items);
+  });
+
+  it(`from ${SUBGROUP_BATCH_MIN} readings on (R8 checked in batches): torsion anywhere gives exactly the single results`, () => {
+    const many: VerifyItem[] = Array.from({ length: 2 * SUBGROUP_BATCH_MIN + 20 }, (_, i) => ({
+      reading: signReading(
+        { ...base, seq: 1000 + i, energyWh: 3 * i, revenueMinor: i },
+        KEYS[i % KEYS.length]!,
+      ),
+      publicKey: PKS[i % KEYS.length]!,
+    }));
+    expect(verifyBatch(many)).toEqual(many.map(() => true));
+    const bad = new Map([
+      [0, 4],
+      [1, 4],
+      [257, 1],
+      [300, 6],
+      [531, 4],
+    ]);
+    const items = many.map((it, i) =>
+      bad.has(i) ? { ...it, reading: withTorsion(it.reading, bad.get(i)!) } : it,
+    );
+    const result = verifyBatch(items);
+    expect(result).toEqual(items.map((_, i) => !bad.has(i)));
     expectSameAsSingle(items);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Builds the WebAssembly verification kernel: Montgomery arithmetic in the BN254 scalar field
- * (wasmcurves `buildF1m`, the field code of snarkjs), Poseidon (circomlib, optimised form, widths 2..7),
+ * (wasmcurves `buildF1m`, the field code of snarkjs), Poseidon (circomlib, optimised form, widths 2..17, its
+ * matrix products as dot products with one reduction each, see `dot29.ts`),
  * Baby Jubjub in extended twisted Edwards coordinates, a fixed-base table for B8 (8-bit windows) and
  * EdDSA-Poseidon verification, all generated with wasmbuilder at start-up (synchronous, no files).
  *
@@ -18,6 +19,8 @@ import { ModuleBuilder } from 'wasmbuilder';
 import { CURVE_A, CURVE_D } from '../babyjub.ts';
 import { FIELD_MODULUS, invert, mod, sqrt } from '../field.ts';
 import { poseidonConstants, ROUNDS_FULL } from '../poseidon-constants.ts';
+import { C1, C2, FINAL_EXPONENT, LAMBDA1, LAMBDA2, T1, T2 } from '../subgroup-constants.ts';
+import { buildAxpy29, buildDot29, DOT_CONSTANT_BYTES } from './dot29.ts';
 
 const require = createRequire(import.meta.url);
 const { buildF1m } = require('wasmcurves') as { buildF1m: (m: unknown, q: bigint, prefix: string) => string };
@@ -35,6 +38,9 @@ export const MAX_KERNEL_T = 17;
 export const MSM_MAX_POINTS = 1024;
 /** Buckets of the multi-scalar multiplication: signed 8-bit digits, |digit| in 1..128. */
 export const MSM_BUCKETS = 129;
+/** Random subsets tested by one batched prime-subgroup check (`sg_batch`); bytes of subset bits per trial. */
+export const SUBGROUP_TRIALS = 128;
+export const SUBGROUP_MASK_BYTES = MSM_MAX_POINTS / 8;
 
 /** A region to fill with field constants (plain values, converted to Montgomery form when written). */
 export interface ConstantFill {
@@ -44,8 +50,10 @@ export interface ConstantFill {
 
 /** Addresses of the kernel's static regions, for the JavaScript side. */
 export interface KernelLayout {
-  /** Poseidon constants to write after instantiation. */
+  /** Poseidon constants to write after instantiation (Montgomery form). */
   fills: ConstantFill[];
+  /** Poseidon matrix constants to write after instantiation in dot form (`dotConstantLimbs`, 72 bytes each). */
+  dotFills: ConstantFill[];
   /** General input/output area: 16 elements. */
   pIo: number;
   /** Fixed-base table of B8, BASE_WINDOWS * BASE_ENTRIES pre points. */
@@ -62,6 +70,9 @@ export interface KernelLayout {
   pMsmTot: number;
   /** The identity point (extended, Montgomery). */
   pIdentity: number;
+  /** Prime-subgroup batch: MSM_MAX_POINTS Miller values (Montgomery), SUBGROUP_TRIALS subset masks. */
+  pSgValues: number;
+  pSgMasks: number;
   /** One-past the last used byte. */
   end: number;
 }
@@ -84,6 +95,8 @@ function bytesLE(v: bigint, n = N8): number[] {
 export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
   const module = new ModuleBuilder();
   buildF1m(module, FIELD_MODULUS, 'frm');
+  buildDot29(module, 'fr_dot');
+  buildAxpy29(module, 'fr_axpy');
 
   const allocConst = (v: bigint): number => module.alloc(bytesLE(toMont(v)));
   const s = sqrt(-CURVE_A);
@@ -344,14 +357,23 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     ];
   });
 
-  // Poseidon, widths 2..MAX_KERNEL_T, constants in Montgomery form.
-  // Per width: [nRoundsP, pC, pS, pMT, pPT] as i32, MT/PT transposed so that row i holds the weights of output i.
-  // The constants are not data segments (slow to build): the regions are filled after instantiation (`fills`).
+  // Poseidon, widths 2..MAX_KERNEL_T. Round constants C in Montgomery form, the matrices in dot form.
+  // Per width: [nRoundsP, pC, pSCol, pMT, pPT, pSRow] as i32, MT/PT transposed so that row i holds the weights
+  // of output i; each partial round's sparse matrix S (2t - 1 entries) split into its first row (t entries, at
+  // pSRow) and the rest of its first column (t - 1 entries, at pSCol).
+  // The constants are not data segments (slow to build): the regions are filled after instantiation.
+  const WIDTH_ENTRY_BYTES = 24;
   const widthTable: number[] = [];
   const fills: ConstantFill[] = [];
+  const dotFills: ConstantFill[] = [];
   const region = (values: bigint[]): number => {
     const ptr = module.alloc(values.length * N8);
     fills.push({ ptr, values });
+    return ptr;
+  };
+  const dotRegion = (values: bigint[]): number => {
+    const ptr = module.alloc(values.length * DOT_CONSTANT_BYTES);
+    dotFills.push({ ptr, values });
     return ptr;
   };
   for (let t = 2; t <= MAX_KERNEL_T; t++) {
@@ -364,7 +386,20 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
         pt.push(pc.P[j]![i]!);
       }
     }
-    widthTable.push(pc.roundsPartial, region([...pc.C]), region([...pc.S]), region(mt), region(pt));
+    const sRows: bigint[] = [];
+    const sCols: bigint[] = [];
+    for (let r = 0; r < pc.roundsPartial; r++) {
+      sRows.push(...pc.S.slice(r * (2 * t - 1), r * (2 * t - 1) + t));
+      sCols.push(...pc.S.slice(r * (2 * t - 1) + t, (r + 1) * (2 * t - 1)));
+    }
+    widthTable.push(
+      pc.roundsPartial,
+      region([...pc.C]),
+      dotRegion(sCols),
+      dotRegion(mt),
+      dotRegion(pt),
+      dotRegion(sRows),
+    );
   }
   const pWidths = module.alloc(widthTable.flatMap((v) => bytesLE(BigInt(v), 4)));
   const pState = module.alloc(MAX_KERNEL_T * N8);
@@ -377,30 +412,25 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_mul', c.getLocal('p'), k(c, pAux), c.getLocal('p')),
   ]);
 
-  // state = MT * state (row-major transposed matrix at pm).
-  fn('pos_mix', ['t', 'pm'], (c, f) => {
+  // state[0..outs) = (MT * state)[0..outs) (MT row-major, transposed, dot form at pm).
+  fn('pos_mix', ['t', 'pm', 'outs'], (c, f) => {
     f.addLocal('i', 'i32');
-    f.addLocal('j', 'i32');
-    f.addLocal('po', 'i32');
     const el = (base: unknown, idx: unknown) => c.i32_add(base, c.i32_mul(idx, c.i32_const(N8)));
     return [
       c.setLocal('i', c.i32_const(0)),
       c.block(
         c.loop(
-          c.br_if(1, c.i32_eq(c.getLocal('i'), c.getLocal('t'))),
-          c.setLocal('po', el(c.i32_const(pState2), c.getLocal('i'))),
-          c.call('frm_mul', k(c, pState), c.getLocal('pm'), c.getLocal('po')),
-          c.setLocal('pm', c.i32_add(c.getLocal('pm'), c.i32_const(N8))),
-          c.setLocal('j', c.i32_const(1)),
-          c.block(
-            c.loop(
-              c.br_if(1, c.i32_eq(c.getLocal('j'), c.getLocal('t'))),
-              c.call('frm_mul', el(c.i32_const(pState), c.getLocal('j')), c.getLocal('pm'), k(c, pAux)),
-              c.call('frm_add', c.getLocal('po'), k(c, pAux), c.getLocal('po')),
-              c.setLocal('pm', c.i32_add(c.getLocal('pm'), c.i32_const(N8))),
-              c.setLocal('j', c.i32_add(c.getLocal('j'), c.i32_const(1))),
-              c.br(0),
-            ),
+          c.br_if(1, c.i32_eq(c.getLocal('i'), c.getLocal('outs'))),
+          c.call(
+            'fr_dot',
+            k(c, pState),
+            c.getLocal('pm'),
+            c.getLocal('t'),
+            el(c.i32_const(pState2), c.getLocal('i')),
+          ),
+          c.setLocal(
+            'pm',
+            c.i32_add(c.getLocal('pm'), c.i32_mul(c.getLocal('t'), c.i32_const(DOT_CONSTANT_BYTES))),
           ),
           c.setLocal('i', c.i32_add(c.getLocal('i'), c.i32_const(1))),
           c.br(0),
@@ -410,7 +440,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
       c.setLocal('i', c.i32_const(0)),
       c.block(
         c.loop(
-          c.br_if(1, c.i32_eq(c.getLocal('i'), c.getLocal('t'))),
+          c.br_if(1, c.i32_eq(c.getLocal('i'), c.getLocal('outs'))),
           c.call(
             'frm_copy',
             el(c.i32_const(pState2), c.getLocal('i')),
@@ -423,10 +453,11 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     ];
   });
 
-  // Full round: state[i] = pow5(state[i]) (+ C[i] when pc != 0), then mix. Returns pc advanced by t.
+  // Full round: state[i] = pow5(state[i]) (+ C[i] when pc != 0), then mix into state[0..outs). Returns pc
+  // advanced by t.
   fn(
     'pos_full',
-    ['t', 'pc', 'pm'],
+    ['t', 'pc', 'pm', 'outs'],
     (c, f) => {
       f.addLocal('i', 'i32');
       f.addLocal('ps', 'i32');
@@ -446,7 +477,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
             c.br(0),
           ),
         ),
-        c.call('pos_mix', c.getLocal('t'), c.getLocal('pm')),
+        c.call('pos_mix', c.getLocal('t'), c.getLocal('pm'), c.getLocal('outs')),
         c.ret(c.getLocal('pc')),
       ];
     },
@@ -455,7 +486,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
 
   // Poseidon of n (1..16) Montgomery inputs at pin; result (Montgomery) to pout.
   fn('pos_hash', ['pin', 'n', 'pout'], (c, f) => {
-    for (const l of ['t', 'pw', 'nrp', 'pc', 'ps', 'pm', 'pp', 'i', 'j', 'pst']) f.addLocal(l, 'i32');
+    for (const l of ['t', 'pw', 'nrp', 'pc', 'ps', 'pm', 'pp', 'psr', 'i', 'j', 'pst']) f.addLocal(l, 'i32');
     const el = (base: unknown, idx: unknown) => c.i32_add(base, c.i32_mul(idx, c.i32_const(N8)));
     return [
       c.setLocal('t', c.i32_add(c.getLocal('n'), c.i32_const(1))),
@@ -463,7 +494,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
         'pw',
         c.i32_add(
           c.i32_const(pWidths),
-          c.i32_mul(c.i32_sub(c.getLocal('n'), c.i32_const(1)), c.i32_const(20)),
+          c.i32_mul(c.i32_sub(c.getLocal('n'), c.i32_const(1)), c.i32_const(WIDTH_ENTRY_BYTES)),
         ),
       ),
       c.setLocal('nrp', c.i32_load(c.getLocal('pw'), 0)),
@@ -471,6 +502,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
       c.setLocal('ps', c.i32_load(c.getLocal('pw'), 8)),
       c.setLocal('pm', c.i32_load(c.getLocal('pw'), 12)),
       c.setLocal('pp', c.i32_load(c.getLocal('pw'), 16)),
+      c.setLocal('psr', c.i32_load(c.getLocal('pw'), 20)),
       // state = [0, in...] + C[0..t)
       c.call('frm_copy', c.getLocal('pc'), k(c, pState)),
       c.setLocal('i', c.i32_const(1)),
@@ -489,10 +521,22 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
       ),
       c.setLocal('pc', el(c.getLocal('pc'), c.getLocal('t'))),
       // first half of full rounds, the last one with the pre-sparse matrix P
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pp'))),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pp'), c.getLocal('t')),
+      ),
       // partial rounds with sparse matrices S (2t - 1 per round)
       c.setLocal('i', c.i32_const(0)),
       c.block(
@@ -502,53 +546,45 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
           c.call('frm_add', k(c, pState), c.getLocal('pc'), k(c, pState)),
           c.setLocal('pc', c.i32_add(c.getLocal('pc'), c.i32_const(N8))),
           // s0' = sum_j S[j] * state[j]  (into pState2[0])
-          c.call('frm_mul', k(c, pState), c.getLocal('ps'), k(c, pState2)),
-          c.setLocal('j', c.i32_const(1)),
-          c.block(
-            c.loop(
-              c.br_if(1, c.i32_eq(c.getLocal('j'), c.getLocal('t'))),
-              c.call(
-                'frm_mul',
-                el(c.i32_const(pState), c.getLocal('j')),
-                el(c.getLocal('ps'), c.getLocal('j')),
-                k(c, pAux),
-              ),
-              c.call('frm_add', k(c, pState2), k(c, pAux), k(c, pState2)),
-              c.setLocal('j', c.i32_add(c.getLocal('j'), c.i32_const(1))),
-              c.br(0),
-            ),
+          c.call('fr_dot', k(c, pState), c.getLocal('psr'), c.getLocal('t'), k(c, pState2)),
+          c.setLocal(
+            'psr',
+            c.i32_add(c.getLocal('psr'), c.i32_mul(c.getLocal('t'), c.i32_const(DOT_CONSTANT_BYTES))),
           ),
-          // state[k] += state[0] * S[t + k - 1]
-          c.setLocal('j', c.i32_const(1)),
-          c.block(
-            c.loop(
-              c.br_if(1, c.i32_eq(c.getLocal('j'), c.getLocal('t'))),
-              c.call(
-                'frm_mul',
-                k(c, pState),
-                el(c.getLocal('ps'), c.i32_sub(c.i32_add(c.getLocal('t'), c.getLocal('j')), c.i32_const(1))),
-                k(c, pAux),
-              ),
-              c.setLocal('pst', el(c.i32_const(pState), c.getLocal('j'))),
-              c.call('frm_add', c.getLocal('pst'), k(c, pAux), c.getLocal('pst')),
-              c.setLocal('j', c.i32_add(c.getLocal('j'), c.i32_const(1))),
-              c.br(0),
-            ),
+          // state[k] += state[0] * S[t + k - 1] for k >= 1, then state[0] = s0'
+          c.call(
+            'fr_axpy',
+            k(c, pState),
+            c.getLocal('ps'),
+            c.i32_sub(c.getLocal('t'), c.i32_const(1)),
+            k(c, pState + N8),
           ),
           c.call('frm_copy', k(c, pState2), k(c, pState)),
           c.setLocal(
             'ps',
-            el(c.getLocal('ps'), c.i32_sub(c.i32_add(c.getLocal('t'), c.getLocal('t')), c.i32_const(1))),
+            c.i32_add(
+              c.getLocal('ps'),
+              c.i32_mul(c.i32_sub(c.getLocal('t'), c.i32_const(1)), c.i32_const(DOT_CONSTANT_BYTES)),
+            ),
           ),
           c.setLocal('i', c.i32_add(c.getLocal('i'), c.i32_const(1))),
           c.br(0),
         ),
       ),
       // second half of full rounds; the last one without constants
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.setLocal('pc', c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'))),
-      c.drop(c.call('pos_full', c.getLocal('t'), c.i32_const(0), c.getLocal('pm'))),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.setLocal(
+        'pc',
+        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
+      ),
+      c.drop(c.call('pos_full', c.getLocal('t'), c.i32_const(0), c.getLocal('pm'), c.i32_const(1))),
       c.call('frm_copy', k(c, pState), c.getLocal('pout')),
     ];
   });
@@ -655,6 +691,113 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     c.call('frm_fromMontgomery', at(c, 'r', N8), at(c, 'r', N8)),
   ]);
 
+  // Prime-subgroup test (subgroup.ts). r = the Miller value f(Q) of the curve point Q = (x, y) at p (plain
+  // Edwards coordinates in Montgomery form, not the kernel's a' = -1 model), up to an 8th power:
+  // l1^4 * l2^2 * v2^4 * n^7 * x^2 * d^7 with n = 1 + y, d = 1 - y.
+  const pT1Y = allocConst(T1.Y);
+  const pT2Y = allocConst(T2.Y);
+  const pL1 = allocConst(LAMBDA1);
+  const pL2 = allocConst(LAMBDA2);
+  const pC1 = allocConst(C1);
+  const pC2 = allocConst(C2);
+  fn('sg_miller', ['p', 'r'], (c) => {
+    const x = at(c, 'p', 0);
+    const y = at(c, 'p', N8);
+    const K = (addr: number) => k(c, addr);
+    const mul = (a: unknown, b: unknown, r: number) => c.call('frm_mul', a, b, K(r));
+    const sq = (a: number, r: number) => c.call('frm_square', K(a), K(r));
+    // tA = n, tB = d, tC = d*x, tD = n*x
+    const line = (ty: number, lambda: number, cc: number, r: number) => [
+      mul(K(cc), K(tC), tE),
+      c.call('frm_add', K(tD), K(tE), K(tE)),
+      mul(K(lambda), K(tE), tE),
+      mul(K(ty), K(tC), r),
+      c.call('frm_sub', K(tA), K(r), K(r)),
+      c.call('frm_sub', K(r), K(tE), K(r)),
+    ];
+    return [
+      c.call('frm_add', K(pOneM), y, K(tA)),
+      c.call('frm_sub', K(pOneM), y, K(tB)),
+      mul(K(tB), x, tC),
+      mul(K(tA), x, tD),
+      ...line(pT1Y, pL1, pC1, tF), // l1
+      ...line(pT2Y, pL2, pC2, tG), // l2
+      mul(K(pC2), K(tB), tH),
+      c.call('frm_add', K(tA), K(tH), K(tH)), // v2
+      sq(tF, tF),
+      sq(tF, tF), // l1^4
+      sq(tG, tG), // l2^2
+      mul(K(tF), K(tG), tS),
+      sq(tH, tH),
+      sq(tH, tH), // v2^4
+      mul(K(tS), K(tH), tS),
+      sq(tA, tU), // n^2
+      sq(tU, tE), // n^4
+      mul(K(tE), K(tU), tE),
+      mul(K(tE), K(tA), tE), // n^7
+      mul(K(tS), K(tE), tS),
+      c.call('frm_square', x, K(tE)),
+      mul(K(tS), K(tE), tS), // x^2
+      sq(tB, tU), // d^2
+      sq(tU, tE), // d^4
+      mul(K(tE), K(tU), tE),
+      mul(K(tE), K(tB), tE), // d^7
+      c.call('frm_mul', K(tS), K(tE), c.getLocal('r')),
+    ];
+  });
+  // 1 when, for each of k trials, the product of the Miller values at pv (n of them) selected by that trial's
+  // bits at pm (SUBGROUP_MASK_BYTES per trial, bit i of byte i/8) raised to (p - 1)/8 is 1.
+  const pFinalExponent = module.alloc(bytesLE(FINAL_EXPONENT));
+  fn(
+    'sg_batch',
+    ['pv', 'n', 'pm', 'k'],
+    (c, f) => {
+      f.addLocal('i', 'i32');
+      return [
+        c.block(
+          c.loop(
+            c.br_if(1, c.i32_eqz(c.getLocal('k'))),
+            c.call('frm_copy', k(c, pOneM), k(c, tA)),
+            c.setLocal('i', c.i32_const(0)),
+            c.block(
+              c.loop(
+                c.br_if(1, c.i32_eq(c.getLocal('i'), c.getLocal('n'))),
+                c.if(
+                  c.i32_and(
+                    c.i32_shr_u(
+                      c.i32_load8_u(
+                        c.i32_add(c.getLocal('pm'), c.i32_shr_u(c.getLocal('i'), c.i32_const(3))),
+                      ),
+                      c.i32_and(c.getLocal('i'), c.i32_const(7)),
+                    ),
+                    c.i32_const(1),
+                  ),
+                  c.call(
+                    'frm_mul',
+                    k(c, tA),
+                    c.i32_add(c.getLocal('pv'), c.i32_mul(c.getLocal('i'), c.i32_const(N8))),
+                    k(c, tA),
+                  ),
+                ),
+                c.setLocal('i', c.i32_add(c.getLocal('i'), c.i32_const(1))),
+                c.br(0),
+              ),
+            ),
+            c.call('frm_exp', k(c, tA), k(c, pFinalExponent), c.i32_const(N8), k(c, tB)),
+            c.if(c.i32_eqz(c.call('frm_eq', k(c, tB), k(c, pOneM))), c.ret(c.i32_const(0))),
+            c.setLocal('pm', c.i32_add(c.getLocal('pm'), c.i32_const(SUBGROUP_MASK_BYTES))),
+            c.setLocal('k', c.i32_sub(c.getLocal('k'), c.i32_const(1))),
+            c.br(0),
+          ),
+        ),
+        c.ret(c.i32_const(1)),
+      ];
+    },
+    'i32',
+  );
+  const pSgValues = module.alloc(MSM_MAX_POINTS * N8);
+  const pSgMasks = module.alloc(SUBGROUP_TRIALS * SUBGROUP_MASK_BYTES);
+
   const pMsmPoints = module.alloc(MSM_MAX_POINTS * 3 * POINT_BYTES);
   const pMsmBuckets = module.alloc(MSM_BUCKETS * POINT_BYTES);
   const pMsmAcc = module.alloc(POINT_BYTES);
@@ -696,6 +839,8 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     'pos_hashPlain',
     'eddsa_verify',
     'reading_verify',
+    'sg_miller',
+    'sg_batch',
   ]) {
     if (!module.exports.some((e: { exportName: string }) => e.exportName === name))
       module.exportFunction(name);
@@ -706,6 +851,7 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     bytes: module.build() as Uint8Array,
     layout: {
       fills,
+      dotFills,
       pIo,
       pBaseTable,
       pScratch,
@@ -715,6 +861,8 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
       pMsmRun,
       pMsmTot,
       pIdentity,
+      pSgValues,
+      pSgMasks,
       end,
     },
   };

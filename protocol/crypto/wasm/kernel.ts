@@ -3,6 +3,7 @@
  * fixed-base table of B8 filled at start-up. Bigint in, bigint out; all inputs must be canonical (< p).
  */
 import { type AffinePoint, BASE8, SUBGROUP_ORDER } from '../babyjub.ts';
+import { DOT_CONSTANT_BYTES, dotConstantLimbs } from './dot29.ts';
 import {
   BASE_ENTRIES,
   BASE_WINDOWS,
@@ -35,6 +36,8 @@ interface KernelExports {
   ed_toPre(p: Ptr, zi: Ptr, r: Ptr): void;
   pos_hashPlain(pin: Ptr, n: number, pout: Ptr): void;
   reading_verify(pin: Ptr): number;
+  sg_miller(p: Ptr, r: Ptr): void;
+  sg_batch(values: Ptr, n: number, masks: Ptr, trials: number): number;
 }
 
 /** A ready kernel. */
@@ -83,6 +86,13 @@ function fillConstants(k: Kernel): void {
       const at = ptr + i * N8;
       writeBig(k, at, values[i]!);
       k.exports.frm_toMontgomery(at, at);
+    }
+  }
+  for (const { ptr, values } of k.layout.dotFills) {
+    for (let i = 0; i < values.length; i++) {
+      const limbs = dotConstantLimbs(values[i]!);
+      for (let j = 0; j < limbs.length; j++)
+        k.view.setBigUint64(ptr + i * DOT_CONSTANT_BYTES + 8 * j, limbs[j]!, true);
     }
   }
 }
