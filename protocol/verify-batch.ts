@@ -23,11 +23,31 @@ interface Prepared extends PreparedSignature {
   readonly index: number;
 }
 
+/** Keys seen recently (parsed and checked on the curve), oldest first; bounded so that memory stays flat. */
+const keyPoints = new Map<string, { x: bigint; y: bigint }>();
+const KEY_CACHE_ENTRIES = 16_384;
+
+/** `publicKeyToPoint`, remembered for the most recent keys (a fleet's devices send again and again). */
+function keyPoint(publicKey: PublicKey): { x: bigint; y: bigint } {
+  const id =
+    typeof publicKey?.Ax === 'string' && typeof publicKey.Ay === 'string'
+      ? `${publicKey.Ax},${publicKey.Ay}`
+      : undefined;
+  const known = id === undefined ? undefined : keyPoints.get(id);
+  if (known !== undefined) return known;
+  const point = publicKeyToPoint(publicKey); // throws for anything but a canonical curve point: never cached
+  if (id !== undefined) {
+    if (keyPoints.size >= KEY_CACHE_ENTRIES) keyPoints.delete(keyPoints.keys().next().value!);
+    keyPoints.set(id, point);
+  }
+  return point;
+}
+
 function prepare(item: VerifyItem, index: number, validated: boolean): Prepared | undefined {
   try {
     // R8 on the curve, S < l, canonical encodings (already checked when the reading comes from parseReading)
     const r = validated ? item.reading : validateReading(item.reading);
-    const A = publicKeyToPoint(item.publicKey); // A on the curve
+    const A = keyPoint(item.publicKey); // A on the curve
     const R8x = parseDecimal(r.sig.R8x)!;
     const R8y = parseDecimal(r.sig.R8y)!;
     const m = poseidonHash(encodeValidReading(r));

@@ -261,6 +261,19 @@ describe('verifyBatch', () => {
     expectSameAsSingle(items);
   });
 
+  it('keys seen before (remembered parsed points) give the same answers, and a refused key is never remembered', () => {
+    const items = valid.map((it, i): VerifyItem => {
+      if (i % 10 === 3) return { ...it, publicKey: { Ax: it.publicKey.Ax, Ay: '1' } }; // not on the curve
+      if (i % 10 === 4) return { ...it, publicKey: { Ax: `0${it.publicKey.Ax}`, Ay: it.publicKey.Ay } }; // not canonical
+      return it;
+    });
+    const first = verifyBatch(items);
+    expect(first).toEqual(items.map((_, i) => i % 10 !== 3 && i % 10 !== 4));
+    expect(verifyBatch(items)).toEqual(first);
+    expect(verifyBatch(valid)).toEqual(valid.map(() => true));
+    expectSameAsSingle(items);
+  });
+
   it('one bad reading among many is found, the others stay valid', () => {
     for (const bad of [0, 77, 159]) {
       const items = valid.map((it, i) =>
