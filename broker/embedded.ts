@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { indexedMemoryPersistence } from './indexed-persistence.ts';
 
 /** Decides whether a client may connect; `password` is the raw CONNECT password. */
 export type AuthenticateFn = (
@@ -50,6 +51,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     queueLimit: 10_000,
     maxClientsIdLength: 64,
     heartbeatInterval: 60_000,
+    // aedes' memory persistence, with outgoing queues that stay O(1) per message under a large backlog
+    persistence: indexedMemoryPersistence() as AedesOptions['persistence'],
   };
   const aedes = await Aedes.createBroker(aedesOptions);
   const { authenticate, authorizePublish } = options;
