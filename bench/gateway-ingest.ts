@@ -5,7 +5,7 @@
  * steady rate; resident memory with many registered devices.
  *
  *   npm run bench:gateway
- *   npm run bench:gateway -- --messages 20000 --devices 1000 --threads 2 --latency-rate 1000,300 --memory 10000,20000
+ *   npm run bench:gateway -- --messages 60000 --devices 5000 --threads 2 --rate 5000 --latency-rate 1000,300 --memory 10000,20000
  *   npm run bench:gateway -- --skip latency,memory,aedes     (parts: throughput, aedes, mosquitto, latency, memory)
  *   node --cpu-prof --import tsx bench/gateway-ingest.ts --skip latency,memory --profile-publisher /tmp/prof
  *
@@ -41,16 +41,16 @@ import { startMosquitto } from '../tests/support/mosquitto.ts';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '20000' },
-    devices: { type: 'string', default: '1000' },
+    messages: { type: 'string', default: '60000' },
+    devices: { type: 'string', default: '5000' },
     threads: { type: 'string', default: '2' },
     'latency-rate': { type: 'string', default: '1000,300' },
     'latency-seconds': { type: 'string', default: '10' },
     memory: { type: 'string', default: '10000,20000' },
     'memory-child': { type: 'string' },
     skip: { type: 'string', default: '' },
-    /** Offered rates (readings/s) of paced throughput runs, after the burst runs; e.g. 4000,5000. */
-    rate: { type: 'string', default: '' },
+    /** Offered rates (readings/s) of paced throughput runs, after the burst runs (default: the 5,000/s goal). */
+    rate: { type: 'string', default: '5000' },
     /** Writes a CPU profile of the publisher process (with aedes, the broker) into this folder. */
     'profile-publisher': { type: 'string' },
   },
@@ -158,7 +158,7 @@ async function gatewayFor(
       http: { host: '127.0.0.1', port: 0 },
       verify: { threads: Number(values.threads) },
       validation: { maxClockSkewS: 2_000_000_000 },
-      batch: { maxSize: 2000, maxDelayMs: 20 },
+      batch: { maxSize: 2000, maxDelayMs: 50 },
       logLevel: 'warn',
     },
     onBatch ? { onBatchCommitted: onBatch } : {},

@@ -55,11 +55,14 @@ export const gatewayConfigSchema = z
       .object({
         /** A batch is closed when it holds this many messages... */
         maxSize: positiveInt.max(50_000).default(2000),
-        /** ...or when its first message has waited this long. */
-        maxDelayMs: positiveInt.max(10_000).default(20),
+        /**
+         * ...or when its first message has waited this long (and a signature worker is free). Longer waits
+         * give larger batches, which verify and commit cheaper per reading, for a little more latency.
+         */
+        maxDelayMs: positiveInt.max(10_000).default(50),
       })
       .strict()
-      .default({ maxSize: 2000, maxDelayMs: 20 }),
+      .default({ maxSize: 2000, maxDelayMs: 50 }),
     verify: z
       .object({
         /** Signature-verification worker threads; 0 verifies on the main thread. */
