@@ -484,6 +484,13 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
     'i32',
   );
 
+  // One full round with its constants and the matrix in local `matrix` (all t outputs): pc advances by t.
+  const fullRound = (c: Fn, matrix: string) =>
+    c.setLocal(
+      'pc',
+      c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal(matrix), c.getLocal('t')),
+    );
+
   // Poseidon of n (1..16) Montgomery inputs at pin; result (Montgomery) to pout.
   fn('pos_hash', ['pin', 'n', 'pout'], (c, f) => {
     for (const l of ['t', 'pw', 'nrp', 'pc', 'ps', 'pm', 'pp', 'psr', 'i', 'j', 'pst']) f.addLocal(l, 'i32');
@@ -521,22 +528,10 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
       ),
       c.setLocal('pc', el(c.getLocal('pc'), c.getLocal('t'))),
       // first half of full rounds, the last one with the pre-sparse matrix P
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pp'), c.getLocal('t')),
-      ),
+      fullRound(c, 'pm'),
+      fullRound(c, 'pm'),
+      fullRound(c, 'pm'),
+      fullRound(c, 'pp'),
       // partial rounds with sparse matrices S (2t - 1 per round)
       c.setLocal('i', c.i32_const(0)),
       c.block(
@@ -572,18 +567,9 @@ export function buildKernel(): { bytes: Uint8Array; layout: KernelLayout } {
         ),
       ),
       // second half of full rounds; the last one without constants
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
-      c.setLocal(
-        'pc',
-        c.call('pos_full', c.getLocal('t'), c.getLocal('pc'), c.getLocal('pm'), c.getLocal('t')),
-      ),
+      fullRound(c, 'pm'),
+      fullRound(c, 'pm'),
+      fullRound(c, 'pm'),
       c.drop(c.call('pos_full', c.getLocal('t'), c.i32_const(0), c.getLocal('pm'), c.i32_const(1))),
       c.call('frm_copy', k(c, pState), c.getLocal('pout')),
     ];
