@@ -211,18 +211,6 @@ export function kernelVerifyReading(
   return k.exports.reading_verify(pIo) === 1;
 }
 
-/** base^exponent mod p for a canonical base, exponent < 2^256. */
-export function kernelPow(base: bigint, exponent: bigint): bigint {
-  const k = kernel();
-  const { pIo } = k.layout;
-  writeBig(k, pIo, base);
-  k.exports.frm_toMontgomery(pIo, pIo);
-  writeBig(k, pIo + N8, exponent);
-  k.exports.frm_exp(pIo, pIo + N8, N8, pIo + 2 * N8);
-  k.exports.frm_fromMontgomery(pIo + 2 * N8, pIo + 2 * N8);
-  return readBig(k, pIo + 2 * N8);
-}
-
 /**
  * The signature equation S*B8 == R8 + 8*h*A for a known h = Poseidon(R8x, R8y, Ax, Ay, m); inputs canonical,
  * R8 and A on the curve, S < l (checked by the caller).
