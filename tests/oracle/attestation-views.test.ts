@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
-import type { Deployment } from '../../contracts/deploy.ts';
 import type { EpochDetailView, EpochSummaryView } from '../../gateway/http/attestations.ts';
 import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
 import { createAttestationViews } from '../../oracle/attestation-views.ts';
@@ -11,43 +10,26 @@ import { type BundleServer, serveBundles } from '../../oracle/bundle-server.ts';
 import { type EpochOutcome, runEpochJob } from '../../oracle/epoch-job.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import type { FaultPoint } from '../../oracle/epoch-job.ts';
-import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
-import { startAnvil } from '../support/anvil.ts';
 import { tempDir as gatewayTempDir, testConfig } from '../gateway/support.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from './support/fleet.ts';
-import {
-  deployTestPools,
-  oracleContext,
-  publicClientFor,
-  registerOnChain,
-  requireTestCircuits,
-  tempDir,
-} from './support/harness.ts';
+import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
 
 /**
  * The gateway's epoch and attestation routes served from the oracle's stage store, bundles and the chain: anvil,
  * the circuits' test instances (B = 1, D = 4; registration R = 2), the real contracts and the real gateway.
  */
-let anvil: Awaited<ReturnType<typeof startAnvil>>;
-let deployment: Deployment;
 let broker: EmbeddedBroker;
 let gateway: GatewayHandle;
-let prover: ProverPool;
 const EPOCHS_AGO = 4; // epochs 1-4 ended, epoch 5 open
+const chain = useTestChain(1, EPOCHS_AGO);
 
 beforeAll(async () => {
-  requireTestCircuits();
-  anvil = await startAnvil();
-  deployment = await deployTestPools(anvil.rpcUrl, 1, EPOCHS_AGO);
   broker = await startEmbeddedBroker();
   gateway = await startGateway(testConfig(broker.url, gatewayTempDir()), { timeSeries: null });
-  prover = createProverPool({ concurrency: 2 });
 });
 afterAll(async () => {
-  await prover?.close();
   await gateway?.close();
   await broker?.close();
-  await anvil?.stop();
 });
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -61,7 +43,7 @@ describe('gateway epoch and attestation views', () => {
   const source = new MemoryReadingSource();
   source.addDevices(devices);
   const dataDir = tempDir('views');
-  const pool = () => deployment.pools[0]!;
+  const pool = () => chain.deployment.pools[0]!;
   const schedule = () => ({ poolId, genesisTs: pool().genesisTs, epochLengthS: pool().epochLengthS });
   let bundleServer: BundleServer;
   let ctx: Awaited<ReturnType<typeof oracleContext>>;
@@ -90,16 +72,22 @@ describe('gateway epoch and attestation views', () => {
   });
 
   it('after epochs are proved: totals, roots, transactions on the chain, served bundles, verified proofs', async () => {
-    await registerOnChain(anvil.rpcUrl, deployment, poolId, devices);
+    await registerOnChain(chain.rpcUrl, chain.deployment, poolId, devices);
     publish(1);
     publish(2, ['views-2']);
-    ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+    ctx = await oracleContext({
+      rpcUrl: chain.rpcUrl,
+      deployment: chain.deployment,
+      dataDir,
+      prover: chain.prover,
+      readings: source,
+    });
     for (const epoch of [1, 2]) outcomes.push(await runEpochJob(ctx, schedule(), epoch));
     // the views read the stage store and bundles the jobs write (as in the running oracle, one process)
     bundleServer = await serveBundles(ctx.bundles);
     gateway.attachAttestations(
       createAttestationViews({
-        publicClient: publicClientFor(anvil.rpcUrl),
+        publicClient: publicClientFor(chain.rpcUrl),
         contracts: ctx.contracts,
         stages: ctx.stages,
         bundles: ctx.bundles,
@@ -163,15 +151,15 @@ describe('gateway epoch and attestation views', () => {
       status: 'verified',
       problems: [],
     });
-    const chainPool = await readPool(publicClientFor(anvil.rpcUrl), ctx.contracts, poolId);
+    const chainPool = await readPool(publicClientFor(chain.rpcUrl), ctx.contracts, poolId);
     expect(detail.oldRoot).toBe(chainPool.emptyRoot.toString());
     // every transaction exists on the chain, in its block, sent to the attestation registry, and succeeded
-    const client = publicClientFor(anvil.rpcUrl);
+    const client = publicClientFor(chain.rpcUrl);
     for (const tx of detail.transactions) {
       const receipt = await client.getTransactionReceipt({ hash: tx.txHash as `0x${string}` });
       expect(receipt.status).toBe('success');
       expect(receipt.blockNumber.toString()).toBe(tx.blockNumber);
-      expect(receipt.to?.toLowerCase()).toBe(deployment.contracts.attestationRegistry.toLowerCase());
+      expect(receipt.to?.toLowerCase()).toBe(chain.deployment.contracts.attestationRegistry.toLowerCase());
     }
     // every bundle link serves the bundle, carrying its transaction
     for (const batch of detail.batches) {
@@ -189,7 +177,7 @@ describe('gateway epoch and attestation views', () => {
 
   it('checks the proofs of a large epoch in the background, a budget per request inline', async () => {
     const views = createAttestationViews({
-      publicClient: publicClientFor(anvil.rpcUrl),
+      publicClient: publicClientFor(chain.rpcUrl),
       contracts: ctx.contracts,
       stages: ctx.stages,
       bundles: ctx.bundles,

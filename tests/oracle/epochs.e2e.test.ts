@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { revenueShareTokenAbi, testStablecoinAbi } from '../../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
-import type { Deployment } from '../../contracts/deploy.ts';
 import { serveBundles } from '../../oracle/bundle-server.ts';
 import { createBundleStore } from '../../oracle/bundles.ts';
 import { loadPoolState } from '../../oracle/pool-state-store.ts';
@@ -15,39 +14,17 @@ import { discloseReading } from '../../oracle/disclose.ts';
 import { runVerify, type VerifyCliOptions } from '../../oracle/verify-cli.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
-import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
 import { createEpochScheduler } from '../../oracle/scheduler.ts';
 import { readAttestationEvents } from '../../oracle/chain.ts';
-import { startAnvil } from '../support/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading, type TestDevice } from './support/fleet.ts';
-import {
-  deployTestPools,
-  oracleContext,
-  publicClientFor,
-  registerOnChain,
-  requireTestCircuits,
-  tempDir,
-} from './support/harness.ts';
+import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
 
 /**
  * End to end on anvil with the circuits' test instance (B = 1, D = 4; registration R = 2): real proofs, the real
  * generated verifiers, the real contracts.
  */
-let anvil: Awaited<ReturnType<typeof startAnvil>>;
-let deployment: Deployment;
-let prover: ProverPool;
 const EPOCHS_AGO = 12;
-
-beforeAll(async () => {
-  requireTestCircuits();
-  anvil = await startAnvil();
-  deployment = await deployTestPools(anvil.rpcUrl, 2, EPOCHS_AGO);
-  prover = createProverPool({ concurrency: 2 });
-});
-afterAll(async () => {
-  await prover?.close();
-  await anvil?.stop();
-});
+const chain = useTestChain(2, EPOCHS_AGO);
 
 /** Runs the verifier CLI in a child process without blocking this process's event loop. */
 async function runCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -65,7 +42,7 @@ async function runCli(args: string[]): Promise<{ status: number; stdout: string;
 }
 
 function schedule(poolId: number) {
-  const pool = deployment.pools.find((p) => p.poolId === poolId)!;
+  const pool = chain.deployment.pools.find((p) => p.poolId === poolId)!;
   return { poolId, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
 }
 
@@ -87,10 +64,10 @@ function publishEpoch(
 
 async function chainSummary(poolId: number) {
   const events = await readAttestationEvents(
-    publicClientFor(anvil.rpcUrl),
+    publicClientFor(chain.rpcUrl),
     {
-      poolRegistry: deployment.contracts.poolRegistry,
-      attestationRegistry: deployment.contracts.attestationRegistry,
+      poolRegistry: chain.deployment.contracts.poolRegistry,
+      attestationRegistry: chain.deployment.contracts.attestationRegistry,
     },
     poolId,
   );
@@ -114,13 +91,19 @@ describe('oracle end to end', () => {
   const dataDir = tempDir('e2e-a');
 
   it('catches up on missed epochs in order; an offline device reports its revenue whole in the next epoch', async () => {
-    await registerOnChain(anvil.rpcUrl, deployment, poolId, devices);
+    await registerOnChain(chain.rpcUrl, chain.deployment, poolId, devices);
     source.addDevices(devices);
     publishEpoch(source, devices, poolId, 1); // baselines: nothing counted
     publishEpoch(source, devices, poolId, 2);
     publishEpoch(source, devices, poolId, 3, ['ev-a-2']); // ev-a-2 offline for the whole epoch
     publishEpoch(source, devices, poolId, 4);
-    const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+    const ctx = await oracleContext({
+      rpcUrl: chain.rpcUrl,
+      deployment: chain.deployment,
+      dataDir,
+      prover: chain.prover,
+      readings: source,
+    });
     const order: number[] = [];
     const pool = schedule(poolId);
     // the oracle was down: its clock says epoch 4 ended (plus grace) when it starts
@@ -140,10 +123,10 @@ describe('oracle end to end', () => {
     await scheduler.tick();
     ctx.close();
     expect(order).toEqual([1, 2, 3, 4]);
-    const chain = await chainSummary(poolId);
-    expect(chain.registrations).toEqual(['0->2', '2->3']);
-    expect(chain.duplicateSlots).toEqual([]);
-    expect(chain.batchSlots).toEqual([
+    const summary = await chainSummary(poolId);
+    expect(summary.registrations).toEqual(['0->2', '2->3']);
+    expect(summary.duplicateSlots).toEqual([]);
+    expect(summary.batchSlots).toEqual([
       '1/0',
       '1/1',
       '1/2',
@@ -157,13 +140,19 @@ describe('oracle end to end', () => {
       '4/2',
     ]);
     // 10 kWh at 100 fen/kWh = 1000 fen per device per epoch
-    expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 3000n, 3: 2000n, 4: 4000n });
+    expect(summary.revenueByEpoch).toEqual({ 1: 0n, 2: 3000n, 3: 2000n, 4: 4000n });
     // the offline device's revenue is not lost: epochs 3 + 4 total what three reporting devices make
-    expect(chain.revenueByEpoch[3]! + chain.revenueByEpoch[4]!).toBe(6000n);
+    expect(summary.revenueByEpoch[3]! + summary.revenueByEpoch[4]!).toBe(6000n);
   }, 600_000);
 
   it('waits for the grace period and includes a late reading of the epoch', async () => {
-    const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+    const ctx = await oracleContext({
+      rpcUrl: chain.rpcUrl,
+      deployment: chain.deployment,
+      dataDir,
+      prover: chain.prover,
+      readings: source,
+    });
     const pool = schedule(poolId);
     const bounds = epochBounds(pool, 5);
     let nowS = bounds.endTs + 30;
@@ -191,7 +180,7 @@ describe('oracle end to end', () => {
     const crashDevices = makeDevices('ev-b', 2);
     const crashSource = new MemoryReadingSource();
     crashSource.addDevices(crashDevices);
-    await registerOnChain(anvil.rpcUrl, deployment, crashPool, crashDevices);
+    await registerOnChain(chain.rpcUrl, chain.deployment, crashPool, crashDevices);
     publishEpoch(crashSource, crashDevices, crashPool, 1);
     publishEpoch(crashSource, crashDevices, crashPool, 2);
     const crashDir = tempDir('e2e-crash');
@@ -219,10 +208,10 @@ describe('oracle end to end', () => {
         expect(attempt).toBeLessThan(20);
         const left = pending.get(epoch)!;
         const ctx = await oracleContext({
-          rpcUrl: anvil.rpcUrl,
-          deployment,
+          rpcUrl: chain.rpcUrl,
+          deployment: chain.deployment,
           dataDir: crashDir,
-          prover,
+          prover: chain.prover,
           readings: crashSource,
           faults: (point) => {
             const name = 'key' in point ? `${point.at}:${point.key.kind}:${point.key.index}` : point.at;
@@ -244,18 +233,18 @@ describe('oracle end to end', () => {
       expect([...pending.get(epoch)!]).toEqual([]);
     }
     expect(crashes.length).toBe(12 + 9);
-    const chain = await chainSummary(crashPool);
-    expect(chain.registrations).toEqual(['0->2']);
-    expect(chain.batchSlots).toEqual(['1/0', '1/1', '2/0', '2/1']);
-    expect(chain.duplicateSlots).toEqual([]);
-    expect(chain.revenueByEpoch).toEqual({ 1: 0n, 2: 2000n });
-    const finalisations = chain.events.filter((e) => e.kind === 'finalised');
+    const summary = await chainSummary(crashPool);
+    expect(summary.registrations).toEqual(['0->2']);
+    expect(summary.batchSlots).toEqual(['1/0', '1/1', '2/0', '2/1']);
+    expect(summary.duplicateSlots).toEqual([]);
+    expect(summary.revenueByEpoch).toEqual({ 1: 0n, 2: 2000n });
+    const finalisations = summary.events.filter((e) => e.kind === 'finalised');
     expect(finalisations.map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
   }, 600_000);
 
   it('the verifier passes on honest data and fails, naming the problem, on tampering and under-funding', async () => {
-    const pool1 = deployment.pools[0]!;
-    const pool2 = deployment.pools[1]!;
+    const pool1 = chain.deployment.pools[0]!;
+    const pool2 = chain.deployment.pools[1]!;
     const store = createBundleStore(join(dataDir, 'bundles'));
     const server = await serveBundles(store);
     /** Node arguments of the investor CLI on pool 1 with this server's bundles, plus `extra`. */
@@ -265,22 +254,22 @@ describe('oracle end to end', () => {
         'tsx',
         'oracle/verify-cli.ts',
         '--rpc',
-        anvil.rpcUrl,
+        chain.rpcUrl,
         '--pool',
         '1',
         '--bundles',
         server.url,
       ],
-      ...['--pool-registry', deployment.contracts.poolRegistry],
-      ...['--attestation-registry', deployment.contracts.attestationRegistry],
+      ...['--pool-registry', chain.deployment.contracts.poolRegistry],
+      ...['--attestation-registry', chain.deployment.contracts.attestationRegistry],
       ...extra,
     ];
     const base: VerifyCliOptions = {
-      rpc: anvil.rpcUrl,
+      rpc: chain.rpcUrl,
       poolId,
       bundles: server.url,
-      poolRegistry: deployment.contracts.poolRegistry,
-      attestationRegistry: deployment.contracts.attestationRegistry,
+      poolRegistry: chain.deployment.contracts.poolRegistry,
+      attestationRegistry: chain.deployment.contracts.attestationRegistry,
       feed: pool1.feed,
       token: pool1.token,
       vkeyDir: undefined,
@@ -304,7 +293,7 @@ describe('oracle end to end', () => {
       const disclosure = createDisclosure(state, poolId, 5, 0, lateReading);
       const disclose = (epoch: number, deviceId: string) =>
         discloseReading({
-          publicClient: publicClientFor(anvil.rpcUrl),
+          publicClient: publicClientFor(chain.rpcUrl),
           contracts: { poolRegistry: base.poolRegistry, attestationRegistry: base.attestationRegistry },
           bundles: store,
           poolId,
@@ -362,7 +351,7 @@ describe('oracle end to end', () => {
 
       // an under-funded distribution of epoch 2: 3000 fen x 70 % x 0.0014 tUSD/fen = 2.94 tUSD required, 1 tUSD given
       const clients = createChainClients({
-        rpcUrl: anvil.rpcUrl,
+        rpcUrl: chain.rpcUrl,
         chainId: 31337,
         privateKey: ANVIL_FIRST_TEST_KEY,
       });
@@ -375,8 +364,11 @@ describe('oracle end to end', () => {
       ) => writeAndWait(clients, { address, abi, functionName, args });
       await write(pool1.token, revenueShareTokenAbi, 'setVerified', [holder, true]);
       await write(pool1.token, revenueShareTokenAbi, 'mint', [holder, 1_000n]);
-      await write(deployment.contracts.stablecoin, testStablecoinAbi, 'mint', [holder, 1_000_000n]);
-      await write(deployment.contracts.stablecoin, testStablecoinAbi, 'approve', [pool1.token, 1_000_000n]);
+      await write(chain.deployment.contracts.stablecoin, testStablecoinAbi, 'mint', [holder, 1_000_000n]);
+      await write(chain.deployment.contracts.stablecoin, testStablecoinAbi, 'approve', [
+        pool1.token,
+        1_000_000n,
+      ]);
       await write(pool1.token, revenueShareTokenAbi, 'distribute', [2n]);
       expect(await failures(base)).toEqual([
         'distribution | epoch 2 distribution | under-funded distribution: required 2940000 units, deposited 1000000 (shortfall 1940000)',

@@ -2,16 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
 import { poolRegistryAbi } from '../../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
-import type { Deployment } from '../../contracts/deploy.ts';
 import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { runEpochJob } from '../../oracle/epoch-job.ts';
-import { createProverPool, type ProverPool } from '../../oracle/prover-pool.ts';
 import { syncRegistry } from '../../oracle/registry-sync.ts';
 import { type OracleEvent, startOracle } from '../../oracle/service.ts';
 import { gatewayReadingSource } from '../../oracle/sources.ts';
 import { keyHash, serializeReading, topicFor } from '../../protocol/index.ts';
-import { startAnvil } from '../support/anvil.ts';
 import {
   connectClient,
   makeDevice,
@@ -23,51 +20,36 @@ import {
   waitFor,
 } from '../gateway/support.ts';
 import { makeDevices } from './support/fleet.ts';
-import {
-  deployTestPools,
-  oracleContext,
-  publicClientFor,
-  registerOnChain,
-  requireTestCircuits,
-  tempDir,
-} from './support/harness.ts';
+import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
 
 /** The oracle against the real gateway (embedded broker, DuckDB ledger and registry) and the real contracts. */
-let anvil: Awaited<ReturnType<typeof startAnvil>>;
-let deployment: Deployment;
 let broker: EmbeddedBroker;
 let gateway: GatewayHandle;
-let prover: ProverPool;
 let gatewayNowS = 0;
 
+const chain = useTestChain(1, 6);
 beforeAll(async () => {
-  requireTestCircuits();
-  anvil = await startAnvil();
-  deployment = await deployTestPools(anvil.rpcUrl, 1, 6);
   broker = await startEmbeddedBroker();
   gateway = await startGateway(testConfig(broker.url, gatewayTempDir()), {
     now: () => gatewayNowS * 1000,
     timeSeries: null,
   });
-  prover = createProverPool({ concurrency: 2 });
 });
 afterAll(async () => {
-  await prover?.close();
   await gateway?.close();
   await broker?.close();
-  await anvil?.stop();
 });
 
 describe('oracle with the gateway', () => {
   const devices = ['dev-0', 'dev-1', 'dev-2'].map((id) => makeDevice(id, { poolId: 1 }));
   const oracleDir = tempDir('gateway');
   const contracts = () => ({
-    poolRegistry: deployment.contracts.poolRegistry,
-    attestationRegistry: deployment.contracts.attestationRegistry,
+    poolRegistry: chain.deployment.contracts.poolRegistry,
+    attestationRegistry: chain.deployment.contracts.attestationRegistry,
   });
 
   it('keeps the gateway registry in step with the chain and reports what needs the operator', async () => {
-    const publicClient = publicClientFor(anvil.rpcUrl);
+    const publicClient = publicClientFor(chain.rpcUrl);
     const first = await syncRegistry({ publicClient, contracts: contracts(), registry: gateway.registry });
     expect(first.poolsAdded).toEqual([1]);
     expect(gateway.registry.getPool(1)).toMatchObject({
@@ -78,18 +60,18 @@ describe('oracle with the gateway', () => {
     await gateway.registry.registerDevices(devices.map(registrationOf));
     // on-chain: dev-0, dev-1 and a key the gateway does not know; dev-2 is never registered on-chain
     const stranger = makeDevices('stranger', 1);
-    await registerOnChain(anvil.rpcUrl, deployment, 1, [
+    await registerOnChain(chain.rpcUrl, chain.deployment, 1, [
       { ...stranger[0]!, publicKey: devices[0]!.publicKey },
       { ...stranger[0]!, publicKey: devices[1]!.publicKey },
       stranger[0]!,
     ]);
     const clients = createChainClients({
-      rpcUrl: anvil.rpcUrl,
+      rpcUrl: chain.rpcUrl,
       chainId: 31337,
       privateKey: ANVIL_FIRST_TEST_KEY,
     });
     await writeAndWait(clients, {
-      address: deployment.contracts.poolRegistry,
+      address: chain.deployment.contracts.poolRegistry,
       abi: poolRegistryAbi,
       functionName: 'deactivateDevice',
       args: [keyHash(devices[1]!.publicKey)],
@@ -108,7 +90,7 @@ describe('oracle with the gateway', () => {
   }, 600_000);
 
   it('proves epochs from the closing readings in the gateway ledger', async () => {
-    const pool = deployment.pools[0]!;
+    const pool = chain.deployment.pools[0]!;
     const schedule = { poolId: 1, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
     const client = await connectClient(broker.url, { clientId: 'oracle-test-publisher' });
     // dev-0 reports twice per epoch (the later one closes it; 5 kWh in 300 s is within 120 kW); dev-2 reports but is
@@ -142,10 +124,10 @@ describe('oracle with the gateway', () => {
     client.end(true);
     expect(await gateway.ledger.count(1)).toBe(8);
     const ctx = await oracleContext({
-      rpcUrl: anvil.rpcUrl,
-      deployment,
+      rpcUrl: chain.rpcUrl,
+      deployment: chain.deployment,
       dataDir: oracleDir,
-      prover,
+      prover: chain.prover,
       readings: gatewayReadingSource(gateway.ledger, gateway.registry),
     });
     try {
@@ -178,7 +160,7 @@ describe('oracle with the gateway', () => {
   }, 600_000);
 
   it('startOracle resumes from its data directory, closes the next epoch and serves its bundles', async () => {
-    const pool = deployment.pools[0]!;
+    const pool = chain.deployment.pools[0]!;
     const schedule = { poolId: 1, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
     const { startTs, endTs } = epochBounds(schedule, 3);
     const client = await connectClient(broker.url, { clientId: 'oracle-test-publisher-2' });
@@ -190,9 +172,9 @@ describe('oracle with the gateway', () => {
     const events: OracleEvent[] = [];
     const oracle = await startOracle(
       {
-        rpcUrl: anvil.rpcUrl,
+        rpcUrl: chain.rpcUrl,
         privateKey: ANVIL_FIRST_TEST_KEY,
-        deployment,
+        deployment: chain.deployment,
         dataDir: oracleDir,
         proverConcurrency: 2,
         graceS: 60,

@@ -10,10 +10,12 @@ import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../..
 import { type Deployment, deployAll } from '../../../contracts/deploy.ts';
 import { createBundleStore } from '../../../oracle/bundles.ts';
 import type { EpochJobContext, FaultPoint } from '../../../oracle/epoch-job.ts';
-import type { ProverPool } from '../../../oracle/prover-pool.ts';
+import { createProverPool, type ProverPool } from '../../../oracle/prover-pool.ts';
 import type { ReadingSource } from '../../../oracle/sources.ts';
 import { openStageStore } from '../../../oracle/stage-store.ts';
 import { createTxSender } from '../../../oracle/tx-sender.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { startAnvil } from '../../support/anvil.ts';
 import type { TestDevice } from './fleet.ts';
 
 export const EPOCH_INSTANCE = 'epoch_test';
@@ -24,6 +26,50 @@ export const EPOCH_LENGTH_S = 3600;
 export function requireTestCircuits(): void {
   requireArtifacts(EPOCH_INSTANCE, { proving: true });
   requireArtifacts(REGISTRATION_INSTANCE, { proving: true });
+}
+
+/** The chain a test file runs against: anvil with the contracts deployed, and a prover pool. */
+export interface TestChain {
+  readonly rpcUrl: string;
+  readonly deployment: Deployment;
+  readonly prover: ProverPool;
+}
+
+/**
+ * Registers hooks that, before the file's tests, check the test circuits are built, start anvil, deploy the
+ * contracts with `poolCount` test pools (genesis `epochsAgo` epochs back) and start a 2-thread prover pool, and
+ * stop them after. Call at module level, before the file's own hooks (so its parts stop first).
+ */
+export function useTestChain(poolCount: number, epochsAgo: number): TestChain {
+  let anvil: Awaited<ReturnType<typeof startAnvil>> | undefined;
+  let deployment: Deployment | undefined;
+  let prover: ProverPool | undefined;
+  beforeAll(async () => {
+    requireTestCircuits();
+    anvil = await startAnvil();
+    deployment = await deployTestPools(anvil.rpcUrl, poolCount, epochsAgo);
+    prover = createProverPool({ concurrency: 2 });
+  });
+  afterAll(async () => {
+    await prover?.close();
+    await anvil?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error('the test chain is not started (useTestChain registers beforeAll)');
+    return value;
+  };
+  return {
+    get rpcUrl() {
+      return started(anvil).rpcUrl;
+    },
+    get deployment() {
+      return started(deployment);
+    },
+    get prover() {
+      return started(prover);
+    },
+  };
 }
 
 /** Deploys the contracts with `poolCount` test pools whose genesis lies `epochsAgo` epochs in the past. */

@@ -2,24 +2,20 @@ import { execFile } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../../contracts/deploy.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openBundleSource } from '../../../oracle/bundles.ts';
 import { readPool } from '../../../oracle/chain.ts';
 import { runEpochJob } from '../../../oracle/epoch-job.ts';
 import { epochBounds } from '../../../oracle/epochs.ts';
-import { createProverPool, type ProverPool } from '../../../oracle/prover-pool.ts';
 import { readAttestationEvents } from '../../../oracle/chain.ts';
 import { verifyPool } from '../../../oracle/verifier/verify-pool.ts';
-import { startAnvil } from '../../support/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from '../support/fleet.ts';
 import {
-  deployTestPools,
   oracleContext,
   publicClientFor,
   registerOnChain,
-  requireTestCircuits,
   tempDir,
+  useTestChain,
 } from '../support/harness.ts';
 
 /**
@@ -29,22 +25,16 @@ import {
  * meet is an incomplete view of it: an event history that starts late (an RPC node that pruned old logs, a wrong
  * start block) or a bundle directory missing a batch. Both must fail, naming what is missing.
  */
-let anvil: Awaited<ReturnType<typeof startAnvil>>;
-let deployment: Deployment;
-let prover: ProverPool;
 const poolId = 1;
 const dataDir = tempDir('verify-gap');
 
+const chain = useTestChain(1, 4);
 beforeAll(async () => {
-  requireTestCircuits();
-  anvil = await startAnvil();
-  deployment = await deployTestPools(anvil.rpcUrl, 1, 4);
-  prover = createProverPool({ concurrency: 2 });
   const devices = makeDevices('gap', 3);
-  await registerOnChain(anvil.rpcUrl, deployment, poolId, devices);
+  await registerOnChain(chain.rpcUrl, chain.deployment, poolId, devices);
   const source = new MemoryReadingSource();
   source.addDevices(devices);
-  const pool = deployment.pools[0]!;
+  const pool = chain.deployment.pools[0]!;
   const schedule = { poolId, genesisTs: pool.genesisTs, epochLengthS: pool.epochLengthS };
   for (const epoch of [1, 2]) {
     const { startTs } = epochBounds(schedule, epoch);
@@ -52,31 +42,33 @@ beforeAll(async () => {
       source.add(nextReading(d, poolId, startTs + 100 * (i + 1), 10_000));
     });
   }
-  const ctx = await oracleContext({ rpcUrl: anvil.rpcUrl, deployment, dataDir, prover, readings: source });
+  const ctx = await oracleContext({
+    rpcUrl: chain.rpcUrl,
+    deployment: chain.deployment,
+    dataDir,
+    prover: chain.prover,
+    readings: source,
+  });
   try {
     for (const epoch of [1, 2]) await runEpochJob(ctx, schedule, epoch);
   } finally {
     ctx.close();
   }
 }, 600_000);
-afterAll(async () => {
-  await prover?.close();
-  await anvil?.stop();
-});
 
 const contracts = () => ({
-  poolRegistry: deployment.contracts.poolRegistry,
-  attestationRegistry: deployment.contracts.attestationRegistry,
+  poolRegistry: chain.deployment.contracts.poolRegistry,
+  attestationRegistry: chain.deployment.contracts.attestationRegistry,
 });
 const bundlesDir = () => join(dataDir, 'bundles', 'public');
 const failures = (report: Awaited<ReturnType<typeof verifyPool>>) =>
   report.findings.filter((f) => !f.ok).map((f) => `${f.check} | ${f.subject} | ${f.message}`);
 const verify = (options: { fromBlock?: bigint; bundles?: string }) =>
   verifyPool({
-    publicClient: publicClientFor(anvil.rpcUrl),
+    publicClient: publicClientFor(chain.rpcUrl),
     contracts: contracts(),
     poolId,
-    feed: deployment.pools[0]!.feed,
+    feed: chain.deployment.pools[0]!.feed,
     bundles: openBundleSource(options.bundles ?? bundlesDir()),
     fromBlock: options.fromBlock,
   });
@@ -108,7 +100,7 @@ describe('verifier on an incomplete view of real chain data', () => {
   }, 300_000);
 
   it('fails, naming the gap, when the event history starts after the first registration', async () => {
-    const client = publicClientFor(anvil.rpcUrl);
+    const client = publicClientFor(chain.rpcUrl);
     const events = await readAttestationEvents(client, contracts(), poolId);
     const registrations = events.filter((e) => e.kind === 'registration');
     expect(registrations.map((e) => `${e.oldCount}->${e.newCount}`)).toEqual(['0->2', '2->3']);
@@ -123,7 +115,7 @@ describe('verifier on an incomplete view of real chain data', () => {
   }, 300_000);
 
   it('fails, naming the missing epoch and batches, when the history starts inside epoch 2', async () => {
-    const client = publicClientFor(anvil.rpcUrl);
+    const client = publicClientFor(chain.rpcUrl);
     const events = await readAttestationEvents(client, contracts(), poolId);
     const epoch2 = events.filter((e) => e.kind === 'batch' && e.epoch === 2);
     const firstVisible = epoch2[1]!; // epoch 2 batch 1: batch 0, epoch 1 and the registrations are not seen
@@ -145,15 +137,15 @@ describe('verifier on an incomplete view of real chain data', () => {
     // the CLI: exit 1, the last line names the gap
     const cli = await runCli([
       '--rpc',
-      anvil.rpcUrl,
+      chain.rpcUrl,
       '--pool',
       String(poolId),
       '--bundles',
       bundlesDir(),
       '--pool-registry',
-      deployment.contracts.poolRegistry,
+      chain.deployment.contracts.poolRegistry,
       '--attestation-registry',
-      deployment.contracts.attestationRegistry,
+      chain.deployment.contracts.attestationRegistry,
       '--from-block',
       String(firstVisible.blockNumber),
     ]);
