@@ -135,10 +135,8 @@ try {
       source.add(nextReading(d, pool.poolId, bounds.startTs + 60 + (i % 3000), 10_000));
   }
   const ctx = await oracleContext({
-    rpcUrl: anvil.rpcUrl,
-    deployment,
+    chain: { rpcUrl: anvil.rpcUrl, deployment, prover },
     dataDir: tempDir('bench'),
-    prover,
     readings: source,
   });
   ctx.circuitsOf = () => ({ epoch: epochInstance, registration: registrationInstance });

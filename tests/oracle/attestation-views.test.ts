@@ -76,10 +76,8 @@ describe('gateway epoch and attestation views', () => {
     publish(1);
     publish(2, ['views-2']);
     ctx = await oracleContext({
-      rpcUrl: chain.rpcUrl,
-      deployment: chain.deployment,
+      chain,
       dataDir,
-      prover: chain.prover,
       readings: source,
     });
     for (const epoch of [1, 2]) outcomes.push(await runEpochJob(ctx, schedule(), epoch));

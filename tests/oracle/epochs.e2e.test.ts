@@ -98,10 +98,8 @@ describe('oracle end to end', () => {
     publishEpoch(source, devices, poolId, 3, ['ev-a-2']); // ev-a-2 offline for the whole epoch
     publishEpoch(source, devices, poolId, 4);
     const ctx = await oracleContext({
-      rpcUrl: chain.rpcUrl,
-      deployment: chain.deployment,
+      chain,
       dataDir,
-      prover: chain.prover,
       readings: source,
     });
     const order: number[] = [];
@@ -147,10 +145,8 @@ describe('oracle end to end', () => {
 
   it('waits for the grace period and includes a late reading of the epoch', async () => {
     const ctx = await oracleContext({
-      rpcUrl: chain.rpcUrl,
-      deployment: chain.deployment,
+      chain,
       dataDir,
-      prover: chain.prover,
       readings: source,
     });
     const pool = schedule(poolId);
@@ -208,10 +204,8 @@ describe('oracle end to end', () => {
         expect(attempt).toBeLessThan(20);
         const left = pending.get(epoch)!;
         const ctx = await oracleContext({
-          rpcUrl: chain.rpcUrl,
-          deployment: chain.deployment,
+          chain,
           dataDir: crashDir,
-          prover: chain.prover,
           readings: crashSource,
           faults: (point) => {
             const name = 'key' in point ? `${point.at}:${point.key.kind}:${point.key.index}` : point.at;

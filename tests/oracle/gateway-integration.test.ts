@@ -124,10 +124,8 @@ describe('oracle with the gateway', () => {
     client.end(true);
     expect(await gateway.ledger.count(1)).toBe(8);
     const ctx = await oracleContext({
-      rpcUrl: chain.rpcUrl,
-      deployment: chain.deployment,
+      chain,
       dataDir: oracleDir,
-      prover: chain.prover,
       readings: gatewayReadingSource(gateway.ledger, gateway.registry),
     });
     try {

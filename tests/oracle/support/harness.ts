@@ -123,25 +123,24 @@ export function publicClientFor(rpcUrl: string): PublicClient {
 
 /** A fresh oracle context over a stage database and a bundle directory: what a (re)started oracle builds. */
 export async function oracleContext(options: {
-  rpcUrl: string;
-  deployment: Deployment;
+  chain: TestChain;
   dataDir: string;
-  prover: ProverPool;
   readings: ReadingSource;
   faults?: (point: FaultPoint) => void | Promise<void>;
 }): Promise<EpochJobContext & { close(): void }> {
-  const publicClient = publicClientFor(options.rpcUrl);
+  const { rpcUrl, deployment, prover } = options.chain;
+  const publicClient = publicClientFor(rpcUrl);
   const stages = await openStageStore(join(options.dataDir, 'oracle.duckdb'));
   return {
     publicClient,
     sender: createTxSender({ publicClient, account: privateKeyToAccount(ANVIL_FIRST_TEST_KEY), pollMs: 50 }),
     contracts: {
-      poolRegistry: options.deployment.contracts.poolRegistry as Address,
-      attestationRegistry: options.deployment.contracts.attestationRegistry as Address,
+      poolRegistry: deployment.contracts.poolRegistry as Address,
+      attestationRegistry: deployment.contracts.attestationRegistry as Address,
     },
     stages,
     bundles: createBundleStore(join(options.dataDir, 'bundles')),
-    prover: options.prover,
+    prover,
     readings: options.readings,
     circuitsOf: () => ({ epoch: EPOCH_INSTANCE, registration: REGISTRATION_INSTANCE }),
     fromBlock: 0n,

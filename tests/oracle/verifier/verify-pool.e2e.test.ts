@@ -43,10 +43,8 @@ beforeAll(async () => {
     });
   }
   const ctx = await oracleContext({
-    rpcUrl: chain.rpcUrl,
-    deployment: chain.deployment,
+    chain,
     dataDir,
-    prover: chain.prover,
     readings: source,
   });
   try {
