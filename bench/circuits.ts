@@ -12,8 +12,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { terminateCurves } from '../circuits/build.ts';
-import { artifactPaths, loadInstances, PROJECT_ROOT } from '../circuits/ts/instances.ts';
-import { proveBatch, verifyBatchProof } from '../circuits/ts/prove.ts';
+import { artifactPaths, loadInstances, PROJECT_ROOT } from '../circuits/proving/instances.ts';
+import { proveBatch, verifyBatchProof } from '../circuits/proving/prove.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
 const args = process.argv.slice(2);

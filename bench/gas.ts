@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TransactionReceipt } from 'viem';
 import { terminateCurves } from '../circuits/build.ts';
-import { proveBatch, toSolidityCalldata } from '../circuits/ts/prove.ts';
+import { proveBatch, toSolidityCalldata } from '../circuits/proving/prove.ts';
 import { revenueShareTokenAbi, testStablecoinAbi } from '../contracts/abis.ts';
 import { buildContracts, readArtifact } from '../contracts/build.ts';
 import { createChainClients, writeAndWait } from '../contracts/chain.ts';

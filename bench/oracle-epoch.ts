@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPublicClient, http } from 'viem';
-import { requireArtifacts } from '../circuits/ts/instances.ts';
+import { requireArtifacts } from '../circuits/proving/instances.ts';
 import { poolRegistryAbi } from '../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../contracts/chain.ts';
 import { deployAll } from '../contracts/deploy.ts';

@@ -65,12 +65,12 @@ async function childMain(tool: string, power: number, directory: string, threads
   const output = join(directory, `${tool}_${power}.ptau`);
   const result: Record<string, number | string> = { tool, power };
   if (tool === 'dev-ptau') {
-    const { generateDevPtau } = await import('../setup/generate.ts');
-    const { DEV_PTAU_SEED } = await import('../setup/seed.ts');
+    const { generateDevPtau } = await import('../dev-ptau/generate.ts');
+    const { DEV_PTAU_SEED } = await import('../dev-ptau/seed.ts');
     await generateDevPtau({ power, outputPath: output, seed: DEV_PTAU_SEED, threads });
   } else {
     const snarkjs = await import('snarkjs');
-    const { DEV_PTAU_SEED } = await import('../setup/seed.ts');
+    const { DEV_PTAU_SEED } = await import('../dev-ptau/seed.ts');
     const curve = await snarkjs.curves.getCurveFromName('bn128');
     const fresh = join(directory, `snarkjs_${power}_0000.ptau`);
     const beacon = join(directory, `snarkjs_${power}_beacon.ptau`);

@@ -45,7 +45,7 @@ const BENCHES: readonly Bench[] = [
   },
   {
     name: 'demo',
-    script: 'scripts/demo.ts',
+    script: 'demo/cli.ts',
     args: ['--json', 'bench/results/demo.json'],
   },
 ];

@@ -8,7 +8,7 @@
  * compile key) and of those plus the ptau file (the setup key); a matching key skips the step.
  *
  * Powers of tau: `ptauPath` (or env CIRCUITS_PTAU) names a public perpetual-ceremony file; otherwise a
- * DEVELOPMENT ptau is used (setup/dev-ptau.ts when present, else plain snarkjs for 2^14 at most).
+ * DEVELOPMENT ptau is used (dev-ptau/, the fast generator).
  * Development setups are NOT FOR PRODUCTION: whoever knows the recorded entropy knows tau.
  *
  * Usage: npx tsx circuits/build.ts [--compile-only | --setup] [instance names...]
@@ -31,20 +31,20 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import { BaseError } from '../lib/errors.ts';
-import { ensureSnarkjsDevPtau } from './ts/dev-ptau.ts';
+import { ensureDevPtau } from '../dev-ptau/dev-ptau.ts';
 import {
   artifactPaths,
   type CircuitInstance,
   getInstance,
   loadInstances,
   PROJECT_ROOT,
-} from './ts/instances.ts';
+} from './proving/instances.ts';
 
 const require = createRequire(import.meta.url);
 
 /** Instances the test suite needs (`npm test` builds them first): proving keys for two, wasm for the third. */
 export const TEST_INSTANCES = ['epoch_test', 'registration_test', 'epoch_test_b4'] as const;
-/** Instances the demo proves with (need a 2^15 ptau: setup/dev-ptau.ts or a public file). */
+/** Instances the demo proves with (need a 2^15 ptau: dev-ptau/ or a public file). */
 export const DEMO_INSTANCES = ['epoch_demo', 'registration_demo'] as const;
 
 /** Recorded beacon of the phase-2 setup (deterministic final step after the contribution). */
@@ -210,18 +210,8 @@ async function resolvePtau(
     return explicit;
   }
   const cacheDir = options.ptauCacheDir ?? join(PROJECT_ROOT, 'build', 'ptau');
-  const fastGenerator = join(PROJECT_ROOT, 'setup', 'dev-ptau.ts');
-  if (existsSync(fastGenerator)) {
-    const module = (await import(pathToFileURL(fastGenerator).href)) as {
-      ensureDevPtau?: (o: { power: number; cacheDir: string }) => Promise<string>;
-    };
-    if (typeof module.ensureDevPtau === 'function') {
-      log(`circuits: DEVELOPMENT ptau 2^${power} from setup/dev-ptau.ts (NOT FOR PRODUCTION)`);
-      return module.ensureDevPtau({ power, cacheDir });
-    }
-  }
-  log(`circuits: DEVELOPMENT ptau 2^${power} from snarkjs (NOT FOR PRODUCTION)`);
-  return ensureSnarkjsDevPtau({ power, cacheDir });
+  log(`circuits: DEVELOPMENT ptau 2^${power} from dev-ptau/ (NOT FOR PRODUCTION)`);
+  return ensureDevPtau({ power, cacheDir });
 }
 
 async function setup(

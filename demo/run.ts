@@ -19,7 +19,7 @@ import type { EpochOutcome } from '../oracle/epoch-job.ts';
 import { epochBounds } from '../oracle/epochs.ts';
 import { type OracleEvent, type OracleHandle, startOracle } from '../oracle/service.ts';
 import { gatewayReadingSource } from '../oracle/sources.ts';
-import { type VerifyReport, verifyPool } from '../oracle/verifier/verify-pool.ts';
+import { type VerifyReport, verifyPool } from '../verifier/verify-pool.ts';
 import { parseFleetConfig } from '../simulator/config.ts';
 import { FleetGenerator, type FleetStats } from '../simulator/generator.ts';
 import { runFleet } from '../simulator/runner.ts';

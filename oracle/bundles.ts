@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OracleError } from './errors.ts';
-import type { Groth16Proof } from '../circuits/ts/prove.ts';
+import type { Groth16Proof } from '../circuits/proving/prove.ts';
 
 /** The public part of a proven batch: what an investor needs to re-verify it. */
 export interface ProofBundle {

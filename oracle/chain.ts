@@ -1,5 +1,5 @@
 import type { Address, Hash, PublicClient } from 'viem';
-import type { AttestationEvent } from './verifier/checks.ts';
+import type { AttestationEvent } from '../verifier/checks.ts';
 import { attestationRegistryAbi, poolRegistryAbi } from '../contracts/abis.ts';
 
 /** Addresses the oracle talks to (from `deployments/<chainId>.json`). */

@@ -1,11 +1,11 @@
 import type { PublicClient } from 'viem';
-import { freshLeafState, type LeafState, leafStateFromJson } from '../circuits/ts/leaf.ts';
-import { PoolState } from '../circuits/ts/pool-state.ts';
+import { freshLeafState, type LeafState, leafStateFromJson } from '../circuits/model/leaf.ts';
+import { PoolState } from '../circuits/model/pool-state.ts';
 import type { SignedReading } from '../protocol/index.ts';
 import type { BundleStore } from './bundles.ts';
 import { type OracleContracts, readDevices, readPool } from './chain.ts';
 import { OracleError } from './errors.ts';
-import { createDisclosure, type Disclosure } from './verifier/disclosure.ts';
+import { createDisclosure, type Disclosure } from '../verifier/disclosure.ts';
 
 /** The private record of an epoch batch: its closing readings and the leaves they produced. */
 interface PrivateBatch {

@@ -1,8 +1,8 @@
 import type { PublicClient } from 'viem';
-import { buildEpochBatches } from '../circuits/ts/epoch-inputs.ts';
-import { artifactPaths, getInstance } from '../circuits/ts/instances.ts';
-import { leafStateToJson } from '../circuits/ts/leaf.ts';
-import type { PoolState } from '../circuits/ts/pool-state.ts';
+import { buildEpochBatches } from '../circuits/witness/epoch-inputs.ts';
+import { artifactPaths, getInstance } from '../circuits/proving/instances.ts';
+import { leafStateToJson } from '../circuits/model/leaf.ts';
+import type { PoolState } from '../circuits/model/pool-state.ts';
 import { attestationRegistryAbi } from '../contracts/abis.ts';
 import { keyHash, type SignedReading } from '../protocol/index.ts';
 import { type BundleStore, calldataArgs, type ProofBundle, toCalldata } from './bundles.ts';
@@ -23,7 +23,7 @@ import {
 } from './errors.ts';
 import { changedLeaves, loadPoolState } from './pool-state-store.ts';
 import type { ProverPool } from './prover-pool.ts';
-import { buildRegistrationBatch } from '../circuits/ts/registration-inputs.ts';
+import { buildRegistrationBatch } from '../circuits/witness/registration-inputs.ts';
 import type { ReadingSource } from './sources.ts';
 import type { BatchKey, StageStore } from './stage-store.ts';
 import type { ContractCall, SentTx, TxSender } from './tx-sender.ts';

@@ -13,5 +13,5 @@ export { startOracle, type OracleConfig, type OracleEvent, type OracleHandle } f
 export { gatewayReadingSource, type ReadingSource } from './sources.ts';
 export { openStageStore, type StageStore } from './stage-store.ts';
 export { createTxSender, type TxSender } from './tx-sender.ts';
-export { createDisclosure, type Disclosure, verifyDisclosure } from './verifier/disclosure.ts';
-export { verifyPool, type VerifyReport } from './verifier/verify-pool.ts';
+export { createDisclosure, type Disclosure, verifyDisclosure } from '../verifier/disclosure.ts';
+export { verifyPool, type VerifyReport } from '../verifier/verify-pool.ts';

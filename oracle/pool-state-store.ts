@@ -1,5 +1,5 @@
-import { type LeafState, leafStateFromJson, leafStateToJson } from '../circuits/ts/leaf.ts';
-import { PoolState } from '../circuits/ts/pool-state.ts';
+import { type LeafState, leafStateFromJson, leafStateToJson } from '../circuits/model/leaf.ts';
+import { PoolState } from '../circuits/model/pool-state.ts';
 import { poseidonHash } from '../protocol/index.ts';
 import { JobStateError } from './errors.ts';
 import type { StageStore } from './stage-store.ts';

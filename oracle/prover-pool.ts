@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Groth16Proof } from '../circuits/ts/prove.ts';
+import type { Groth16Proof } from '../circuits/proving/prove.ts';
 import { OracleConfigError, ProvingError } from './errors.ts';
 import type { ProveRequest, WorkerMessage } from './prover-worker.ts';
 

@@ -2,9 +2,9 @@
  * Full batch inputs for benchmarks: every slot of an epoch batch enabled (each device's second
  * reading after a baseline epoch), or every slot of a registration batch used.
  */
-import { buildEpochBatches } from '../../circuits/ts/epoch-inputs.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { buildRegistrationBatches } from '../../circuits/ts/registration-inputs.ts';
+import { buildEpochBatches } from '../../circuits/witness/epoch-inputs.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import { buildRegistrationBatches } from '../../circuits/witness/registration-inputs.ts';
 import { derivePublicKey, signReading } from '../../protocol/index.ts';
 
 /** A full batch input of instance `name`: every slot enabled (epoch) or used (registration). */

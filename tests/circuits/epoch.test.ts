@@ -4,11 +4,11 @@ import {
   buildEpochBatches,
   type CircuitInput,
   SLOT_FIELDS,
-} from '../../circuits/ts/epoch-inputs.ts';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import type { EpochParams } from '../../circuits/ts/rules.ts';
-import { calculateWitness } from '../../circuits/ts/witness.ts';
+} from '../../circuits/witness/epoch-inputs.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import type { EpochParams } from '../../circuits/model/rules.ts';
+import { calculateWitness } from '../../circuits/witness/witness.ts';
 import { FIELD_MODULUS } from '../../protocol/crypto/field.ts';
 import { reading, type TestDevice, testDevice } from './support/fleet.ts';
 import { reseal, setSlot } from './support/reseal.ts';

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildCircuits, compileKey, requiredPtauPower, terminateCurves } from '../../circuits/build.ts';
-import { buildEpochBatch, buildEpochBatches, EpochInputError } from '../../circuits/ts/epoch-inputs.ts';
+import { buildEpochBatch, buildEpochBatches, EpochInputError } from '../../circuits/witness/epoch-inputs.ts';
 import {
   CircuitInstanceError,
   getInstance,
   loadInstances,
   requireArtifacts,
-} from '../../circuits/ts/instances.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { buildRegistrationBatch, RegistrationInputError } from '../../circuits/ts/registration-inputs.ts';
-import { TransitionRuleError } from '../../circuits/ts/rules.ts';
+} from '../../circuits/proving/instances.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import { buildRegistrationBatch, RegistrationInputError } from '../../circuits/witness/registration-inputs.ts';
+import { TransitionRuleError } from '../../circuits/model/rules.ts';
 import { reading, testDevice } from './support/fleet.ts';
 
 const params = { poolId: 1, epoch: 1, epochStart: 1000, epochEnd: 2000, maxTariffMinorPerKwh: 190 };

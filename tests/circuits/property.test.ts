@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildEpochBatches, type CircuitInput } from '../../circuits/ts/epoch-inputs.ts';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
-import { leafHash } from '../../circuits/ts/leaf.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import type { EpochParams } from '../../circuits/ts/rules.ts';
-import { StateTree } from '../../circuits/ts/state-tree.ts';
-import { calculateWitness } from '../../circuits/ts/witness.ts';
+import { buildEpochBatches, type CircuitInput } from '../../circuits/witness/epoch-inputs.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
+import { leafHash } from '../../circuits/model/leaf.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import type { EpochParams } from '../../circuits/model/rules.ts';
+import { StateTree } from '../../circuits/model/state-tree.ts';
+import { calculateWitness } from '../../circuits/witness/witness.ts';
 import type { SignedReading } from '../../protocol/index.ts';
 import { reading, seededRandom, type TestDevice, testDevice } from './support/fleet.ts';
 

@@ -1,16 +1,16 @@
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminateCurves } from '../../circuits/build.ts';
-import { buildEpochBatches } from '../../circuits/ts/epoch-inputs.ts';
+import { buildEpochBatches } from '../../circuits/witness/epoch-inputs.ts';
 import {
   EPOCH_PUBLIC_SIGNALS,
   REGISTRATION_PUBLIC_SIGNALS,
   requireArtifacts,
-} from '../../circuits/ts/instances.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { proveBatch, toSolidityCalldata, verifyBatchProof } from '../../circuits/ts/prove.ts';
-import { buildRegistrationBatches } from '../../circuits/ts/registration-inputs.ts';
-import type { EpochParams } from '../../circuits/ts/rules.ts';
+} from '../../circuits/proving/instances.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import { proveBatch, toSolidityCalldata, verifyBatchProof } from '../../circuits/proving/prove.ts';
+import { buildRegistrationBatches } from '../../circuits/witness/registration-inputs.ts';
+import type { EpochParams } from '../../circuits/model/rules.ts';
 import { reading, testDevice } from './support/fleet.ts';
 
 // Full Groth16 prove + verify with snarkjs on the test instances (development setup).

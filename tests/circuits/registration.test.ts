@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CircuitInput } from '../../circuits/ts/epoch-inputs.ts';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
+import type { CircuitInput } from '../../circuits/witness/epoch-inputs.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
 import {
   buildRegistrationBatch,
   buildRegistrationBatches,
   RegistrationInputError,
-} from '../../circuits/ts/registration-inputs.ts';
-import { zeroRoot } from '../../circuits/ts/state-tree.ts';
-import { calculateWitness } from '../../circuits/ts/witness.ts';
+} from '../../circuits/witness/registration-inputs.ts';
+import { zeroRoot } from '../../circuits/model/state-tree.ts';
+import { calculateWitness } from '../../circuits/witness/witness.ts';
 import { TORSION_POINTS } from '../../protocol/crypto/subgroup.ts';
 import { deviceCommit, poseidonHash } from '../../protocol/index.ts';
 import { testDevice } from './support/fleet.ts';

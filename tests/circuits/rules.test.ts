@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freshLeafState, type LeafState } from '../../circuits/ts/leaf.ts';
-import { applyClosingReading, type EpochParams, TransitionRuleError } from '../../circuits/ts/rules.ts';
+import { freshLeafState, type LeafState } from '../../circuits/model/leaf.ts';
+import { applyClosingReading, type EpochParams, TransitionRuleError } from '../../circuits/model/rules.ts';
 import { reading, testDevice } from './support/fleet.ts';
 
 const device = testDevice(50, 3600);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freshLeafState, leafHash } from '../../circuits/ts/leaf.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { rootFromPath, StateTree, StateTreeError, zeroRoot } from '../../circuits/ts/state-tree.ts';
+import { freshLeafState, leafHash } from '../../circuits/model/leaf.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import { rootFromPath, StateTree, StateTreeError, zeroRoot } from '../../circuits/model/state-tree.ts';
 import { poseidonHash } from '../../protocol/index.ts';
 import { buildPoseidon } from 'circomlibjs';
 import { seededRandom, testDevice } from './support/fleet.ts';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildEpochBatch } from '../../circuits/ts/epoch-inputs.ts';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
-import { PoolState } from '../../circuits/ts/pool-state.ts';
-import { calculateWitness } from '../../circuits/ts/witness.ts';
+import { buildEpochBatch } from '../../circuits/witness/epoch-inputs.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
+import { PoolState } from '../../circuits/model/pool-state.ts';
+import { calculateWitness } from '../../circuits/witness/witness.ts';
 import type { PublicKey, Reading, Signature, SignedReading } from '../../protocol/index.ts';
 
 // The protocol's checked-in test vectors verify inside the epoch circuit (EpochBatch(1, 4)): each

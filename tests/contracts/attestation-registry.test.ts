@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestationRegistryAbi, revenueFeedAbi } from '../../contracts/abis.ts';
 import type { ChainClients } from '../../contracts/chain.ts';
 import { deployArtifact } from '../../contracts/deploy.ts';
-import { zeroRoot } from '../../circuits/ts/index.ts';
+import { zeroRoot } from '../../circuits/index.ts';
 import {
   EPOCH_INSTANCE,
   EPOCH_LENGTH_S,

@@ -6,7 +6,7 @@ import {
   PoolState,
   proveBatch,
   type RegistrationBatchWitness,
-} from '../../circuits/ts/index.ts';
+} from '../../circuits/index.ts';
 import { attestationRegistryAbi, poolRegistryAbi } from '../../contracts/abis.ts';
 import { type ChainClients, writeAndWait } from '../../contracts/chain.ts';
 import { deployArtifact } from '../../contracts/deploy.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
 import { parseDemoOptions } from '../../demo/options.ts';
 import { type DemoResult, runDemo } from '../../demo/run.ts';
 import { formatDemoSummary } from '../../demo/summary.ts';

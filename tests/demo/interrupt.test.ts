@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireArtifacts } from '../../circuits/ts/instances.ts';
+import { requireArtifacts } from '../../circuits/proving/instances.ts';
 
 /** The demo's child processes, without tsx's esbuild service (it ends on its own when its parent is gone). */
 function childrenOf(pid: number): Array<{ pid: number; command: string }> {
@@ -44,7 +44,7 @@ describe('npm run demo and Ctrl-C', () => {
         dataDir: join(dir, 'data'),
       }),
     );
-    const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--config', config], {
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

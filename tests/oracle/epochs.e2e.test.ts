@@ -9,9 +9,9 @@ import { serveBundles } from '../../oracle/bundle-server.ts';
 import { createBundleStore } from '../../oracle/bundles.ts';
 import { loadPoolState } from '../../oracle/pool-state-store.ts';
 import { openStageStore } from '../../oracle/stage-store.ts';
-import { createDisclosure } from '../../oracle/verifier/disclosure.ts';
+import { createDisclosure } from '../../verifier/disclosure.ts';
 import { discloseReading } from '../../oracle/disclose.ts';
-import { runVerify, type VerifyCliOptions } from '../../oracle/verify-cli.ts';
+import { runVerify, type VerifyCliOptions } from '../../verifier/cli.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { nextEpochOf, runEpochJob } from '../../oracle/epoch-job.ts';
 import { createEpochScheduler } from '../../oracle/scheduler.ts';
@@ -246,7 +246,7 @@ describe('oracle end to end', () => {
       ...[
         '--import',
         'tsx',
-        'oracle/verify-cli.ts',
+        'verifier/cli.ts',
         '--rpc',
         chain.rpcUrl,
         '--pool',

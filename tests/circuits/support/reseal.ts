@@ -1,5 +1,5 @@
 import { buildEddsa } from 'circomlibjs';
-import type { CircuitInput } from '../../../circuits/ts/epoch-inputs.ts';
+import type { CircuitInput } from '../../../circuits/witness/epoch-inputs.ts';
 import { DOMAIN_TAG, poseidonHash } from '../../../protocol/index.ts';
 import { FIELD_MODULUS } from '../../../protocol/crypto/field.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Address, createPublicClient, http, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { requireArtifacts } from '../../../circuits/ts/instances.ts';
+import { requireArtifacts } from '../../../circuits/proving/instances.ts';
 import { poolRegistryAbi } from '../../../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../../contracts/chain.ts';
 import { type Deployment, deployAll } from '../../../contracts/deploy.ts';

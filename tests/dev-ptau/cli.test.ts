@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const execFileAsync = promisify(execFile);
 
-/** Runs `setup/cli.ts` like `npm run setup:dev -- ...` does; never throws, returns the exit code. */
+/** Runs `dev-ptau/cli.ts` like `npm run setup:dev -- ...` does; never throws, returns the exit code. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
-      ['--import', 'tsx', 'setup/cli.ts', ...args],
+      ['--import', 'tsx', 'dev-ptau/cli.ts', ...args],
       {
         cwd: projectRoot,
       },

@@ -1,7 +1,7 @@
 import { BaseError } from '../../lib/errors.ts';
 import { DEVICE_KIND_CODE, deviceIdToField, type SignedReading } from '../../protocol/index.ts';
-import type { PoolState } from './pool-state.ts';
-import { applyClosingReading, type EpochParams, type TransitionRuleError } from './rules.ts';
+import type { PoolState } from '../model/pool-state.ts';
+import { applyClosingReading, type EpochParams, type TransitionRuleError } from '../model/rules.ts';
 
 /** Circuit input as snarkjs takes it: decimal strings, arrays of them. */
 export type CircuitInput = Record<string, string | string[] | string[][]>;

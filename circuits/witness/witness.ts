@@ -1,6 +1,6 @@
 import * as snarkjs from 'snarkjs';
 import type { CircuitInput } from './epoch-inputs.ts';
-import { requireArtifacts } from './instances.ts';
+import { requireArtifacts } from '../proving/instances.ts';
 
 /**
  * Computes the witness of instance `name` for `input` with the compiled wasm (circom's

@@ -4,7 +4,7 @@ import {
   checkDistribution,
   checkRootChain,
   requiredUnitsFor,
-} from '../../../oracle/verifier/checks.ts';
+} from '../../verifier/checks.ts';
 
 let logIndex = 0;
 const reg = (oldRoot: bigint, newRoot: bigint, oldCount: number, newCount: number): AttestationEvent => ({

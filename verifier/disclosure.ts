@@ -1,8 +1,8 @@
-import { leafHash } from '../../circuits/ts/leaf.ts';
-import type { PoolState } from '../../circuits/ts/pool-state.ts';
-import { rootFromPath } from '../../circuits/ts/state-tree.ts';
-import { type PublicKey, type SignedReading, verifyReading } from '../../protocol/index.ts';
-import { epochBounds, type PoolSchedule } from '../epochs.ts';
+import { leafHash } from '../circuits/model/leaf.ts';
+import type { PoolState } from '../circuits/model/pool-state.ts';
+import { rootFromPath } from '../circuits/model/state-tree.ts';
+import { type PublicKey, type SignedReading, verifyReading } from '../protocol/index.ts';
+import { epochBounds, type PoolSchedule } from '../oracle/epochs.ts';
 import type { Finding } from './checks.ts';
 
 /**

@@ -21,9 +21,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BaseError } from '../lib/errors.ts';
-import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from '../demo/options.ts';
-import { runDemo } from '../demo/run.ts';
-import { formatDemoSummary } from '../demo/summary.ts';
+import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from './options.ts';
+import { runDemo } from './run.ts';
+import { formatDemoSummary } from './summary.ts';
 
 const { values } = parseArgs({
   options: {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDevPtau } from '../../setup/generate.ts';
-import { DEV_PTAU_SEED } from '../../setup/seed.ts';
+import { generateDevPtau } from '../../dev-ptau/generate.ts';
+import { DEV_PTAU_SEED } from '../../dev-ptau/seed.ts';
 
 /**
  * The generated files must be exactly what snarkjs itself writes from the same seed:

@@ -1,7 +1,7 @@
 import { isSmallOrderPublicKey, type PublicKey, poseidonHash } from '../../protocol/index.ts';
 import { BaseError } from '../../lib/errors.ts';
 import type { CircuitInput } from './epoch-inputs.ts';
-import type { PoolState } from './pool-state.ts';
+import type { PoolState } from '../model/pool-state.ts';
 
 /** Thrown when registrations do not fit the circuit or the tree. */
 export class RegistrationInputError extends BaseError {

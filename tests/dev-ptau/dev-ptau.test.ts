@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as snarkjs from 'snarkjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devPtauPath, ensureDevPtau } from '../../setup/dev-ptau.ts';
-import { PtauPowerRefusedError } from '../../setup/errors.ts';
-import { DEV_PTAU_SEED } from '../../setup/seed.ts';
+import { devPtauPath, ensureDevPtau } from '../../dev-ptau/dev-ptau.ts';
+import { PtauPowerRefusedError } from '../../dev-ptau/errors.ts';
+import { DEV_PTAU_SEED } from '../../dev-ptau/seed.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);

@@ -7,10 +7,10 @@ import {
   iRegistrationBatchVerifierAbi,
   revenueFeedAbi,
   revenueShareTokenAbi,
-} from '../../contracts/abis.ts';
-import { type BundleSource, calldataArgs, type ProofBundle } from '../bundles.ts';
-import { type OracleContracts, readAttestationEvents, readPool } from '../chain.ts';
-import { epochBounds } from '../epochs.ts';
+} from '../contracts/abis.ts';
+import { type BundleSource, calldataArgs, type ProofBundle } from '../oracle/bundles.ts';
+import { type OracleContracts, readAttestationEvents, readPool } from '../oracle/chain.ts';
+import { epochBounds } from '../oracle/epochs.ts';
 import { checkDistribution, checkRootChain, type Finding } from './checks.ts';
 
 /** Options of {@link verifyPool}. */

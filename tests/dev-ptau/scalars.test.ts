@@ -1,9 +1,9 @@
 import { buildBn128 } from 'ffjavascript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FR_MODULUS, frBatchInvert, frInv, frMul, frPow, frRootOfUnity } from '../../setup/field.ts';
-import { bestWindowBits, FixedBaseMultiplier } from '../../setup/fixed-base.ts';
-import { lagrangeSections, phase1Sections, preparedFileBytes } from '../../setup/ptau-layout.ts';
-import { lagrangeScalars, powersScalars } from '../../setup/scalars.ts';
+import { FR_MODULUS, frBatchInvert, frInv, frMul, frPow, frRootOfUnity } from '../../dev-ptau/field.ts';
+import { bestWindowBits, FixedBaseMultiplier } from '../../dev-ptau/fixed-base.ts';
+import { lagrangeSections, phase1Sections, preparedFileBytes } from '../../dev-ptau/ptau-layout.ts';
+import { lagrangeScalars, powersScalars } from '../../dev-ptau/scalars.ts';
 
 /** Entry i of IFFT_n(values) by the definition: (1/n) sum_j values[j] * w^(-ij). */
 function naiveInverseDft(values: bigint[], bits: number): bigint[] {

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatReport, parseVerifyArgs } from '../../oracle/verify-cli.ts';
-import { tempDir } from './support/harness.ts';
+import { formatReport, parseVerifyArgs } from '../../verifier/cli.ts';
+import { tempDir } from '../oracle/support/harness.ts';
 
 describe('verify CLI arguments', () => {
   const required = ['--rpc', 'http://127.0.0.1:8545', '--pool', '2', '--bundles', 'data/bundles'];

@@ -41,7 +41,7 @@ const inProcess = new Map<string, Promise<string>>();
  * seed) + `prepare phase2`, in minutes instead of hours; later calls return the cached file.
  *
  * @example
- * import { ensureDevPtau } from './setup/dev-ptau.ts';
+ * import { ensureDevPtau } from './dev-ptau/dev-ptau.ts';
  * const ptauPath = await ensureDevPtau({ power: 14 });
  * await snarkjs.zKey.newZKey('circuit.r1cs', ptauPath, 'circuit_0000.zkey');
  */

@@ -9,7 +9,7 @@ export {
   buildEpochBatch,
   buildEpochBatches,
   EpochInputError,
-} from './epoch-inputs.ts';
+} from './witness/epoch-inputs.ts';
 export {
   artifactPaths,
   type ArtifactPaths,
@@ -20,7 +20,7 @@ export {
   loadInstances,
   REGISTRATION_PUBLIC_SIGNALS,
   requireArtifacts,
-} from './instances.ts';
+} from './proving/instances.ts';
 export {
   freshLeafState,
   type LeafState,
@@ -28,8 +28,8 @@ export {
   leafPublicKey,
   leafStateFromJson,
   leafStateToJson,
-} from './leaf.ts';
-export { PoolState, PoolStateError } from './pool-state.ts';
+} from './model/leaf.ts';
+export { PoolState, PoolStateError } from './model/pool-state.ts';
 export {
   type BatchProof,
   type Groth16Proof,
@@ -37,7 +37,7 @@ export {
   type SolidityCalldata,
   toSolidityCalldata,
   verifyBatchProof,
-} from './prove.ts';
+} from './proving/prove.ts';
 export {
   buildRegistrationBatch,
   buildRegistrationBatches,
@@ -45,13 +45,13 @@ export {
   type NewDevice,
   RegistrationInputError,
   type RegistrationBatchWitness,
-} from './registration-inputs.ts';
+} from './witness/registration-inputs.ts';
 export {
   applyClosingReading,
   type EpochParams,
   type SlotTransition,
   type TransitionRule,
   TransitionRuleError,
-} from './rules.ts';
-export { rootFromPath, StateTree, StateTreeError, zeroRoot } from './state-tree.ts';
-export { calculateWitness } from './witness.ts';
+} from './model/rules.ts';
+export { rootFromPath, StateTree, StateTreeError, zeroRoot } from './model/state-tree.ts';
+export { calculateWitness } from './witness/witness.ts';

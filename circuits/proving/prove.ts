@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import type { CircuitInput } from './epoch-inputs.ts';
+import type { CircuitInput } from '../witness/epoch-inputs.ts';
 import { requireArtifacts } from './instances.ts';
 
 /** A Groth16 proof as snarkjs returns it. */

@@ -3,20 +3,20 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openBundleSource } from '../../../oracle/bundles.ts';
-import { readPool } from '../../../oracle/chain.ts';
-import { runEpochJob } from '../../../oracle/epoch-job.ts';
-import { epochBounds } from '../../../oracle/epochs.ts';
-import { readAttestationEvents } from '../../../oracle/chain.ts';
-import { verifyPool } from '../../../oracle/verifier/verify-pool.ts';
-import { makeDevices, MemoryReadingSource, nextReading } from '../support/fleet.ts';
+import { openBundleSource } from '../../oracle/bundles.ts';
+import { readPool } from '../../oracle/chain.ts';
+import { runEpochJob } from '../../oracle/epoch-job.ts';
+import { epochBounds } from '../../oracle/epochs.ts';
+import { readAttestationEvents } from '../../oracle/chain.ts';
+import { verifyPool } from '../../verifier/verify-pool.ts';
+import { makeDevices, MemoryReadingSource, nextReading } from '../oracle/support/fleet.ts';
 import {
   oracleContext,
   publicClientFor,
   registerOnChain,
   tempDir,
   useTestChain,
-} from '../support/harness.ts';
+} from '../oracle/support/harness.ts';
 
 /**
  * The verifier's root-chain, epoch-order and proof checks failing end to end on real chain data (anvil, the real
@@ -76,7 +76,7 @@ async function runCli(args: string[]): Promise<{ status: number; stdout: string 
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'oracle/verify-cli.ts', ...args],
+      ['--import', 'tsx', 'verifier/cli.ts', ...args],
       { timeout: 180_000 },
     );
     return { status: 0, stdout };

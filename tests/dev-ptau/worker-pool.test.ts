@@ -2,12 +2,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PtauGenerationError } from '../../setup/errors.ts';
-import { FixedBaseMultiplier } from '../../setup/fixed-base.ts';
-import { generateDevPtau } from '../../setup/generate.ts';
-import type { PointJob } from '../../setup/jobs.ts';
-import { DEV_PTAU_SEED } from '../../setup/seed.ts';
-import { PointWorkerPool } from '../../setup/worker-pool.ts';
+import { PtauGenerationError } from '../../dev-ptau/errors.ts';
+import { FixedBaseMultiplier } from '../../dev-ptau/fixed-base.ts';
+import { generateDevPtau } from '../../dev-ptau/generate.ts';
+import type { PointJob } from '../../dev-ptau/jobs.ts';
+import { DEV_PTAU_SEED } from '../../dev-ptau/seed.ts';
+import { PointWorkerPool } from '../../dev-ptau/worker-pool.ts';
 
 const job = (count: number, group: 'G1' | 'G2' = 'G1'): PointJob => ({
   kind: 'lagrange',

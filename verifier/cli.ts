@@ -1,5 +1,5 @@
 /**
- * Investor verifier CLI: `npx tsx oracle/verify-cli.ts --rpc <url> --deployment deployments/31337.json --pool 1
+ * Investor verifier CLI: `npx tsx verifier/cli.ts --rpc <url> --deployment deployments/31337.json --pool 1
  *   --bundles <http url | dir> [--from 1] [--to 9] [--disclose reading.json ...] [--json]`.
  * Exit code 0 when every check holds, 1 when one fails (each failure named), 2 on a usage error.
  */
@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Address, createPublicClient, http } from 'viem';
 import { attestationRegistryAbi } from '../contracts/abis.ts';
-import { openBundleSource } from './bundles.ts';
-import { readPool } from './chain.ts';
-import type { Finding } from './verifier/checks.ts';
-import { type Disclosure, verifyDisclosure } from './verifier/disclosure.ts';
-import { type VerifyReport, verifyPool } from './verifier/verify-pool.ts';
+import { openBundleSource } from '../oracle/bundles.ts';
+import { readPool } from '../oracle/chain.ts';
+import type { Finding } from './checks.ts';
+import { type Disclosure, verifyDisclosure } from './disclosure.ts';
+import { type VerifyReport, verifyPool } from './verify-pool.ts';
 
 const USAGE = `usage: npm run verify -- --rpc <url> --pool <id> --bundles <url|dir>
   (--deployment <deployments/<chainId>.json> | --pool-registry <addr> --attestation-registry <addr>)
