@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createLogger, type Logger } from '../lib/log.ts';
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.ts';
 import { type GatewayDb, openGatewayDb } from './db.ts';
 import type { AttestationViewsProvider } from './http/attestations.ts';
@@ -7,7 +8,6 @@ import { connectMqttSource, type MqttSource } from './ingest/mqtt-source.ts';
 import { type CommittedBatch, IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './ingest/verifier.ts';
 import { Ledger } from './ledger/ledger.ts';
-import { createLogger, type Logger } from './log.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { Quarantine } from './quarantine/quarantine.ts';
 import { Registry } from './registry/registry.ts';
@@ -33,7 +33,10 @@ export interface StartGatewayOptions {
   now?: () => number;
   /** A time-series store to use instead of the configured one; `null` disables the hand-off. */
   timeSeries?: TimeSeriesStore | null;
-  /** Logger; default JSON lines on stdout at `config.logLevel`. */
+  /**
+   * Root logger; the gateway makes a child per component (`ingest`, `mqtt`, `http`, `verify`). Default: the
+   * project logger (`lib/log.ts`) at `config.logLevel`, JSON lines on standard error (pretty on a terminal).
+   */
   logger?: Logger;
   /** Wait until the subscription is granted (default true; set false to start while the broker is down). */
   waitForSubscription?: boolean;
@@ -92,7 +95,7 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<GatewayHandle> {
   const config = parseGatewayConfig(input);
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'gateway' } });
   const now = options.now ?? Date.now;
   const db = await openGatewayDb(config.ledgerPath);
   const cleanups: Array<() => Promise<void> | void> = [() => db.close()];
@@ -120,7 +123,9 @@ export async function startGateway(
     );
     const verifier: SignatureVerifier = await createSignatureVerifier(config.verify.threads, (error) => {
       metrics.verifyWorkerFailures.inc();
-      logger.error('signature worker failed; verified this batch on the main thread', { error });
+      logger
+        .child({ component: 'verify' })
+        .error({ err: error }, 'signature worker failed; verified this batch on the main thread');
     });
     cleanups.push(() => verifier.close());
     pipeline = new IngestPipeline({
@@ -131,7 +136,7 @@ export async function startGateway(
       verifier,
       sink: timeSeries,
       metrics,
-      logger,
+      logger: logger.child({ component: 'ingest' }),
       now,
       maxBatchSize: config.batch.maxSize,
       maxBatchDelayMs: config.batch.maxDelayMs,
@@ -146,7 +151,7 @@ export async function startGateway(
       password: config.mqtt.password,
       topic: config.mqtt.topic,
       reconnectPeriodMs: config.mqtt.reconnectPeriodMs,
-      logger,
+      logger: logger.child({ component: 'mqtt' }),
       now,
       onMessage: (message) => ingest.push(message),
     });
@@ -174,7 +179,7 @@ export async function startGateway(
         health,
         reportingWindowS: config.fleet.reportingWindowS,
         now,
-        logger,
+        logger: logger.child({ component: 'http' }),
       },
       config.http.host,
       config.http.port,
@@ -190,14 +195,17 @@ export async function startGateway(
     const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
 
     if (options.waitForSubscription !== false) await mqtt.ready;
-    logger.info('gateway started', {
-      mqtt: config.mqtt.url,
-      clientId: config.mqtt.clientId,
-      ledgerPath: config.ledgerPath,
-      api: `http://${config.http.host}:${httpPort}`,
-      devices: registry.listDevices().length,
-      verifyThreads: config.verify.threads,
-    });
+    logger.info(
+      {
+        mqtt: config.mqtt.url,
+        clientId: config.mqtt.clientId,
+        ledgerPath: config.ledgerPath,
+        api: `http://${config.http.host}:${httpPort}`,
+        devices: registry.listDevices().length,
+        verifyThreads: config.verify.threads,
+      },
+      'gateway started',
+    );
 
     let closing: Promise<void> | undefined;
     return {
@@ -223,7 +231,7 @@ export async function startGateway(
           await ingest.close();
           if (timeSeries !== undefined) await timeSeries.flush().catch(() => undefined);
           await cleanup();
-          logger.info('gateway stopped', { counts: ingest.counts });
+          logger.info({ counts: ingest.counts }, 'gateway stopped');
         })();
         return closing;
       },

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { REASON_CODES } from '../../protocol/index.ts';
 import { ApiRequestError } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Quarantine } from '../quarantine/quarantine.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -166,7 +166,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
       if (error instanceof ApiRequestError) {
         sendJson(res, error.status, { error: error.shortMessage, details: error.details, hint: error.hint });
       } else {
-        deps.logger.error('api request failed', { url: req.url, error });
+        deps.logger.error({ url: req.url, err: error }, 'api request failed');
         sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
       }
     });

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 
 /** One received MQTT message whose PUBACK is held back until `ack()` is called. */
 export interface IncomingMessage {
@@ -100,6 +100,7 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
   if (options.password !== undefined) clientOptions.password = options.password;
   const client = mqtt.connect(options.url, clientOptions);
   const link: Link = { client, connection: 0 };
+  const log = options.logger;
   const deferred = new Error('PUBACK deferred until the message is durable');
 
   client.handleMessage = (packet, callback) => {
@@ -129,20 +130,19 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
   let subscribed = false;
   client.on('connect', (connack) => {
     link.connection++;
-    options.logger.info('mqtt connected', {
-      url: options.url,
-      sessionPresent: connack.sessionPresent,
-      connection: link.connection,
-    });
+    log.info(
+      { url: options.url, sessionPresent: connack.sessionPresent, connection: link.connection },
+      'mqtt connected',
+    );
     if (!subscribed || !connack.sessionPresent) {
       client.subscribe(options.topic, { qos: 1 }, (error, granted) => {
         if (error) {
-          options.logger.error('mqtt subscribe failed', { error });
+          log.error({ err: error }, 'mqtt subscribe failed');
           return rejectReady(error);
         }
         if (granted?.some((g) => g.qos === 128)) {
           const refused = new Error(`broker refused the subscription to ${options.topic}`);
-          options.logger.error('mqtt subscribe refused', { topic: options.topic });
+          log.error({ topic: options.topic }, 'mqtt subscribe refused');
           return rejectReady(refused);
         }
         subscribed = true;
@@ -153,8 +153,8 @@ export function connectMqttSource(options: MqttSourceOptions): MqttSource {
   client.on('close', () => {
     link.connection++;
   });
-  client.on('offline', () => options.logger.warn('mqtt offline; reconnecting', { url: options.url }));
-  client.on('error', (error) => options.logger.error('mqtt error', { error }));
+  client.on('offline', () => log.warn({ url: options.url }, 'mqtt offline; reconnecting'));
+  client.on('error', (error) => log.error({ err: error }, 'mqtt error'));
 
   return {
     client,

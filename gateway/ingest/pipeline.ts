@@ -3,7 +3,7 @@ import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import type { LedgerReading } from '../ledger/types.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import {
   payloadSha256,
@@ -233,7 +233,7 @@ export class IngestPipeline {
           this.fail(error, 'ledger write failed after retries');
           return;
         }
-        this.deps.logger.error('ledger write failed; retrying', { error, attempt, delayMs });
+        this.deps.logger.error({ err: error, attempt, delayMs }, 'ledger write failed; retrying');
         await new Promise((r) => setTimeout(r, delayMs));
         await this.deps.evaluator.restore().catch(() => undefined);
       }
@@ -242,9 +242,10 @@ export class IngestPipeline {
 
   private fail(error: unknown, what: string): void {
     this.failed = error instanceof Error ? error : new Error(String(error));
-    this.deps.logger.error(`${what}; ingest stopped, unacknowledged messages stay with the broker`, {
-      error,
-    });
+    this.deps.logger.error(
+      { err: error },
+      `${what}; ingest stopped, unacknowledged messages stay with the broker`,
+    );
   }
 
   private async evaluateAndWrite(prepared: Prepared[]): Promise<void> {
@@ -351,7 +352,7 @@ export class IngestPipeline {
     if (redeliveredRejects > 0) metrics.redeliveredRejects.inc(redeliveredRejects);
     for (const r of rejects) metrics.rejected.inc({ reason: r.reason });
     if (rejects.length > 0) {
-      this.deps.logger.debug('messages quarantined', { count: rejects.length, first: rejects[0]?.reason });
+      this.deps.logger.debug({ count: rejects.length, first: rejects[0]?.reason }, 'messages quarantined');
     }
 
     if (this.deps.sink !== undefined && handOffs.length > 0) {
@@ -375,10 +376,10 @@ export class IngestPipeline {
         await sink.write(readings);
       } catch (error) {
         this.deps.metrics.timeSeriesErrors.inc();
-        this.deps.logger.error('time-series hand-off failed; the ledger keeps the readings', {
-          error,
-          readings: readings.length,
-        });
+        this.deps.logger.error(
+          { err: error, readings: readings.length },
+          'time-series hand-off failed; the ledger keeps the readings',
+        );
       }
     }
     this.sinkRunning = undefined;

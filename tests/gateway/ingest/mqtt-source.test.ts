@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../../broker/embedded.ts';
 import { connectMqttSource, type IncomingMessage } from '../../../gateway/ingest/mqtt-source.ts';
-import { createLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../lib/log.ts';
 import { connectClient, publish, waitFor } from '../support.ts';
 
 function source(url: string, received: IncomingMessage[]) {
@@ -10,7 +10,7 @@ function source(url: string, received: IncomingMessage[]) {
     clientId: 'gateway-ack-test',
     topic: 'fleet/+/+/reading',
     reconnectPeriodMs: 100,
-    logger: createLogger('silent'),
+    logger: silentLogger(),
     now: Date.now,
     onMessage: (m) => received.push(m),
   });
