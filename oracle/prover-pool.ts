@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Groth16Proof } from '../circuits/proving/prove.ts';
+import { type Logger, silentLogger } from '../lib/log.ts';
 import { OracleConfigError, ProvingError } from './errors.ts';
 import type { ProveRequest, WorkerMessage } from './prover-worker.ts';
 
@@ -35,6 +36,8 @@ export interface ProverPoolOptions {
    */
   concurrency?: number;
   onProgress?: (progress: ProverProgress) => void;
+  /** Logger (the pool logs under `component: 'prover-pool'`). Default: silent. */
+  logger?: Logger;
 }
 
 /** A pool of snarkjs prover workers; see {@link createProverPool}. */
@@ -74,6 +77,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
   )
     throw new OracleConfigError(`prover concurrency ${concurrency} is not between 1 and 64`);
   const emit = (p: ProverProgress) => options.onProgress?.(p);
+  const log = (options.logger ?? silentLogger()).child({ component: 'prover-pool' });
   const idle: Worker[] = [];
   const workers = new Set<Worker>();
   const queue: Pending[] = [];
@@ -107,6 +111,10 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       if (message.type === 'done') {
         done++;
+        log.info(
+          { label: current.job.label, witnessMs: message.witnessMs, proveMs: message.proveMs, queued: queue.length },
+          'proof made',
+        );
         current.resolve({
           proof: message.proof as Groth16Proof,
           publicSignals: message.publicSignals,
@@ -115,6 +123,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
         });
       } else {
         failed++;
+        log.error({ label: current.job.label, details: message.message }, 'proof failed');
         current.reject(
           new ProvingError(`proving ${current.job.label} failed`, {
             details: message.message,
@@ -137,6 +146,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       const current = running.get(worker);
       running.delete(worker);
       workers.delete(worker);
+      log.error({ label: current?.job.label, err: error }, 'prover worker crashed');
       if (current) {
         failed++;
         current.reject(new ProvingError(`prover worker crashed on ${current.job.label}`, { cause: error }));
@@ -164,6 +174,7 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       const pending = queue.shift()!;
       running.set(worker, { ...pending, startedMs: Date.now() });
       emit({ type: 'started', label: pending.job.label, running: running.size, queued: queue.length });
+      log.debug({ label: pending.job.label, running: running.size, queued: queue.length }, 'proof started');
       const request: ProveRequest = {
         id: pending.id,
         input: pending.job.input,

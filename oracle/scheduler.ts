@@ -1,4 +1,5 @@
 import { createTask, type ScheduledTask, validate } from 'node-cron';
+import { type Logger, silentLogger } from '../lib/log.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { lastClosableEpoch, type PoolSchedule } from './epochs.ts';
 import { OracleConfigError } from './errors.ts';
@@ -28,8 +29,10 @@ export interface EpochSchedulerOptions {
    * reaction time, not the epoch length.
    */
   cronExpression?: string;
-  /** Receives progress and failures. */
+  /** Receives progress and failures (a programmatic hook; the logger logs them too). */
   onEvent?: (event: SchedulerEvent) => void;
+  /** Logger (the scheduler logs under `component: 'scheduler'`). Default: silent. */
+  logger?: Logger;
 }
 
 /** A running scheduler. */
@@ -64,7 +67,11 @@ export function createEpochScheduler(options: EpochSchedulerOptions): EpochSched
     throw new OracleConfigError(`cron expression "${cronExpression}" is invalid`, {
       hint: 'use node-cron syntax, e.g. "*/10 * * * * *" (every 10 s) or "*/5 * * * *" (every 5 min)',
     });
-  const emit = (event: SchedulerEvent) => options.onEvent?.(event);
+  const log = (options.logger ?? silentLogger()).child({ component: 'scheduler' });
+  const emit = (event: SchedulerEvent) => {
+    logEvent(log, event);
+    options.onEvent?.(event);
+  };
   let running: Promise<void> | undefined;
   let stopped = false;
   let task: ScheduledTask | undefined;
@@ -135,4 +142,23 @@ export function createEpochScheduler(options: EpochSchedulerOptions): EpochSched
       if (running) await running.catch(() => undefined);
     },
   };
+}
+
+/** One log line per scheduler event. */
+function logEvent(log: Logger, event: SchedulerEvent): void {
+  const { poolId, epoch } = event;
+  switch (event.type) {
+    case 'epoch:started':
+      log.info({ poolId, epoch, catchUp: event.catchUp }, 'epoch closed; running its job');
+      return;
+    case 'epoch:finished':
+      log.info({ poolId, epoch, elapsedMs: event.elapsedMs }, 'epoch job finished');
+      return;
+    case 'epoch:failed':
+      log.error({ poolId, epoch, err: event.error }, 'epoch job failed; retried at the next tick');
+      return;
+    case 'epoch:stalled':
+      log.warn({ poolId, epoch }, 'epoch job returned without finalising; retried at the next tick');
+      return;
+  }
 }

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { type Address, createPublicClient, defineChain, type Hex, http, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { artifactPaths } from '../circuits/proving/instances.ts';
 import type { Deployment } from '../contracts/deploy.ts';
 import type { AttestationViewsProvider, Registry } from '../gateway/index.ts';
+import { createLogger, type Logger, type LogLevel } from '../lib/log.ts';
 import { createAttestationViews } from './attestation-views.ts';
 import { type BundleServer, serveBundles } from './bundle-server.ts';
 import { createBundleStore } from './bundles.ts';
@@ -10,6 +12,15 @@ import type { Clock } from './clock.ts';
 import type { PoolSchedule } from './epochs.ts';
 import { type EpochOutcome, nextEpochOf, type PoolCircuits, runEpochJob } from './epoch-job.ts';
 import { OracleConfigError } from './errors.ts';
+import {
+  countRpcErrors,
+  createOracleMetrics,
+  instrumentProver,
+  observeEpochOutcome,
+  observeSchedulerEvent,
+  observeTxEvent,
+  type OracleMetrics,
+} from './metrics.ts';
 import { createProverPool, type ProverProgress } from './prover-pool.ts';
 import { type RegistrySyncReport, startRegistrySync } from './registry-sync.ts';
 import { createEpochScheduler, type EpochScheduler, type SchedulerEvent } from './scheduler.ts';
@@ -40,6 +51,21 @@ export interface OracleConfig {
   bundleServer?: { port?: number; host?: string } | false;
   /** Keep a gateway registry in step with the chain every `intervalMs`. */
   registrySync?: { registry: Registry; intervalMs?: number };
+  /** Level of the default logger (when no `logger` is passed). Default `LOG_LEVEL` or `info`. */
+  logLevel?: LogLevel;
+}
+
+/** Options of {@link startOracle} that are not configuration. */
+export interface StartOracleOptions {
+  readings: ReadingSource;
+  clock?: Clock;
+  /** Observes the oracle programmatically (tests, the demo); the logger already logs what happens. */
+  onEvent?: (event: OracleEvent) => void;
+  /**
+   * Root logger; the oracle makes a child per component (`scheduler`, `epoch-job`, `prover-pool`, `tx-sender`,
+   * `registry-sync`). Default: the project logger (`lib/log.ts`) at `config.logLevel`.
+   */
+  logger?: Logger;
 }
 
 /** A running oracle. */
@@ -47,6 +73,8 @@ export interface OracleHandle {
   readonly scheduler: EpochScheduler;
   readonly bundleServer: BundleServer | undefined;
   readonly publicClient: PublicClient;
+  /** Prometheus metrics of this oracle (also served at `GET /metrics` by the bundle server). */
+  readonly metrics: OracleMetrics;
   /**
    * Epoch and attestation views of the served pools for the gateway's HTTP API:
    * `gateway.attachAttestations(oracle.attestationViews)` serves them at `/pools/:poolId/epochs[/:epoch]`.
@@ -61,13 +89,13 @@ export interface OracleHandle {
 export type OracleEvent =
   | SchedulerEvent
   | { type: 'prover'; progress: ProverProgress }
-  | { type: 'log'; message: string; fields: Record<string, unknown> }
   | { type: 'epoch:outcome'; outcome: EpochOutcome }
   | { type: 'registry-sync'; report: RegistrySyncReport };
 
 /**
  * Starts the oracle: the durable job store, the prover pool, the transaction sender, the bundle server, the
  * optional registry sync, and the per-pool epoch scheduler. At start it resumes whatever job was in progress.
+ * It logs through `options.logger` and counts its work in Prometheus metrics (`handle.metrics`, `GET /metrics`).
  *
  * @example
  * const gateway = await startGateway(gatewayConfig);
@@ -78,9 +106,11 @@ export type OracleEvent =
  */
 export async function startOracle(
   config: OracleConfig,
-  options: { readings: ReadingSource; clock?: Clock; onEvent?: (event: OracleEvent) => void },
+  options: StartOracleOptions,
 ): Promise<OracleHandle> {
   const emit = (event: OracleEvent) => options.onEvent?.(event);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'oracle' } });
+  const metrics = createOracleMetrics();
   const dataDir = config.dataDir ?? join('data', 'oracle');
   const pools =
     config.pools ??
@@ -97,19 +127,34 @@ export async function startOracle(
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [config.rpcUrl] } },
   });
-  const publicClient = createPublicClient({ chain, transport: http(config.rpcUrl) }) as PublicClient;
+  const publicClient = createPublicClient({
+    chain,
+    transport: countRpcErrors(http(config.rpcUrl), metrics),
+  }) as PublicClient;
   const stages = await openStageStore(join(dataDir, 'oracle.duckdb'));
   const bundles = createBundleStore(join(dataDir, 'bundles'));
-  const prover = createProverPool({
-    concurrency: config.proverConcurrency,
-    onProgress: (progress) => emit({ type: 'prover', progress }),
-  });
-  const onLog = (message: string, fields: Record<string, unknown>) => emit({ type: 'log', message, fields });
+  const circuitKinds = new Map<string, string>();
+  for (const p of pools) {
+    circuitKinds.set(artifactPaths(p.epoch).wasm, 'epoch');
+    circuitKinds.set(artifactPaths(p.registration).wasm, 'registration');
+  }
+  const prover = instrumentProver(
+    createProverPool({
+      concurrency: config.proverConcurrency,
+      onProgress: (progress) => emit({ type: 'prover', progress }),
+      logger,
+    }),
+    metrics,
+    (job) => circuitKinds.get(job.wasmPath) ?? 'unknown',
+  );
+  const jobLog = logger.child({ component: 'epoch-job' });
+  const onLog = (message: string, fields: Record<string, unknown>) => jobLog.info(fields, message);
   const sender = createTxSender({
     publicClient,
     account: privateKeyToAccount(config.privateKey),
     confirmations: config.confirmations,
-    onLog,
+    logger,
+    onEvent: (event) => observeTxEvent(metrics, event),
   });
   const contracts = {
     poolRegistry: config.deployment.contracts.poolRegistry as Address,
@@ -136,15 +181,27 @@ export async function startOracle(
   const scheduler = createEpochScheduler({
     pools: () => schedules,
     nextEpoch: (poolId) => nextEpochOf(stages, poolId),
-    runEpoch: async (pool, epoch) =>
-      emit({ type: 'epoch:outcome', outcome: await runEpochJob(context, pool, epoch) }),
+    runEpoch: async (pool, epoch) => {
+      const outcome = await runEpochJob(context, pool, epoch);
+      observeEpochOutcome(metrics, outcome);
+      emit({ type: 'epoch:outcome', outcome });
+    },
     clock: options.clock,
     graceS: config.graceS,
     cronExpression: config.cronExpression,
-    onEvent: emit,
+    logger,
+    onEvent: (event) => {
+      observeSchedulerEvent(metrics, event);
+      emit(event);
+    },
   });
+  for (const { poolId } of pools)
+    metrics.finalisedEpoch.set({ pool: String(poolId) }, (await nextEpochOf(stages, poolId)) - 1);
   const bundleServer =
-    config.bundleServer === false ? undefined : await serveBundles(bundles, config.bundleServer ?? {});
+    config.bundleServer === false
+      ? undefined
+      : await serveBundles(bundles, { ...config.bundleServer, metrics: metrics.registry });
+  const syncLog = logger.child({ component: 'registry-sync' });
   const sync = config.registrySync
     ? startRegistrySync({
         publicClient,
@@ -152,8 +209,11 @@ export async function startOracle(
         registry: config.registrySync.registry,
         fromBlock: context.fromBlock,
         intervalMs: config.registrySync.intervalMs,
-        onReport: (report) => emit({ type: 'registry-sync', report }),
-        onError: (error) => onLog('registry sync failed', { error: String(error) }),
+        onReport: (report) => {
+          logSyncReport(syncLog, report);
+          emit({ type: 'registry-sync', report });
+        },
+        onError: (error) => syncLog.error({ err: error }, 'registry sync failed'),
       })
     : undefined;
   const attestationViews = createAttestationViews({
@@ -171,6 +231,7 @@ export async function startOracle(
     scheduler,
     bundleServer,
     publicClient,
+    metrics,
     attestationViews,
     tick: () => scheduler.tick(),
     async stop() {
@@ -181,4 +242,19 @@ export async function startOracle(
       stages.close();
     },
   };
+}
+
+/** Logs what a registry sync changed (info) or found wrong (warn); a sync that found nothing logs at debug. */
+function logSyncReport(log: Logger, report: RegistrySyncReport): void {
+  const { poolsAdded, devicesDeactivated, poolMismatches, unknownToGateway, notOnChain } = report;
+  if (poolsAdded.length > 0 || devicesDeactivated.length > 0)
+    log.info({ poolsAdded, devicesDeactivated }, 'gateway registry updated from the chain');
+  if (poolMismatches.length > 0)
+    log.warn({ poolMismatches }, 'gateway pool parameters differ from the chain (the chain is right)');
+  if (unknownToGateway.length > 0 || notOnChain.length > 0)
+    log.debug(
+      { unknownToGateway: unknownToGateway.length, notOnChain: notOnChain.length },
+      'devices registered on one side only',
+    );
+  log.debug({ poolsAdded: poolsAdded.length, devicesDeactivated: devicesDeactivated.length }, 'registry synced');
 }

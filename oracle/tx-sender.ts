@@ -10,6 +10,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem';
+import { type Logger, silentLogger } from '../lib/log.ts';
 import { TransactionNotMinedError, TransactionRevertedError, TransactionSupersededError } from './errors.ts';
 
 /** A contract call to send: the ABI is used to encode it and to decode a revert into a custom error name. */
@@ -48,9 +49,24 @@ export interface TxSenderOptions {
   pollMs?: number;
   /** Gas limit margin over the estimate, in percent. Default 20. */
   gasMarginPercent?: number;
-  /** Progress messages (broadcast, dropped, replaced, confirmed). */
-  onLog?: (message: string, fields: Record<string, unknown>) => void;
+  /** Logger (the sender logs under `component: 'tx-sender'`). Default: silent. */
+  logger?: Logger;
+  /** Observes what the sender does (metrics, tests): see {@link TxSenderEvent}. */
+  onEvent?: (event: TxSenderEvent) => void;
 }
+
+/** What a {@link TxSender} reports while it works. */
+export type TxSenderEvent =
+  /** A newly signed transaction (not a replacement) was broadcast. */
+  | { type: 'sent'; functionName: string; hash: Hex; nonce: number }
+  /** The same signed transaction was broadcast again: the node dropped it, a reorg removed it, or a resume. */
+  | { type: 'rebroadcast'; reason: 'dropped' | 'reorg' | 'resumed'; hash: Hex; nonce: number }
+  /** A stuck transaction was replaced by the same call at the same nonce with higher fees. */
+  | { type: 'replaced'; oldHash: Hex; hash: Hex; nonce: number; maxFeePerGas: bigint }
+  /** A transaction reached the configured confirmations. */
+  | { type: 'confirmed'; hash: Hex; blockNumber: bigint }
+  /** A transport failure of an RPC request, retried after `delayMs`. */
+  | { type: 'rpc-retry'; method: string; attempt: number; delayMs: number };
 
 /** The outcome of a send or a resume. */
 export interface SentTx {
@@ -144,7 +160,8 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   const backoffMs = options.backoffMs ?? 250;
   const pollMs = options.pollMs ?? 250;
   const gasMarginPercent = BigInt(options.gasMarginPercent ?? 20);
-  const log = options.onLog ?? (() => undefined);
+  const log = (options.logger ?? silentLogger()).child({ component: 'tx-sender' });
+  const emit = (event: TxSenderEvent) => options.onEvent?.(event);
   let queue: Promise<unknown> = Promise.resolve();
   let nextNonce: number | undefined;
   let chainId: number | undefined;
@@ -162,7 +179,8 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           ) !== null;
         if (!transport || attempt >= rpcRetries) throw error;
         const delayMs = backoffMs * 2 ** attempt;
-        log('rpc retry', { label, attempt: attempt + 1, delayMs });
+        log.warn({ method: label, attempt: attempt + 1, delayMs, err: error }, 'rpc request failed; retrying');
+        emit({ type: 'rpc-retry', method: label, attempt: attempt + 1, delayMs });
         await sleep(delayMs);
       }
     }
@@ -198,15 +216,14 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       await rpc('sendRawTransaction', () =>
         publicClient.sendRawTransaction({ serializedTransaction: record.raw }),
       );
-      log('broadcast', { hash: record.hash, nonce: record.nonce });
+      log.debug({ hash: record.hash, nonce: record.nonce }, 'broadcast');
     } catch (error) {
       // Already in the pool, or its nonce already mined (maybe this very transaction): the wait loop decides.
       if (isAlreadyKnown(error) || isNonceTooLow(error)) {
-        log('broadcast answered', {
-          hash: record.hash,
-          nonce: record.nonce,
-          answer: (error as Error).message.split('\n')[0],
-        });
+        log.debug(
+          { hash: record.hash, nonce: record.nonce, answer: (error as Error).message.split('\n')[0] },
+          'broadcast answered',
+        );
         return;
       }
       throw error;
@@ -296,8 +313,9 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       if (outcome !== 'timeout') {
         const confirmed = await waitConfirmed(outcome.receipt);
         if (!confirmed) {
-          log('receipt vanished (reorg); waiting again', { hash: outcome.record.hash });
+          log.warn({ hash: outcome.record.hash }, 'receipt vanished (reorg); waiting again');
           await broadcast(outcome.record);
+          emit({ type: 'rebroadcast', reason: 'reorg', hash: outcome.record.hash, nonce: outcome.record.nonce });
           continue;
         }
         if (confirmed.status !== 'success') {
@@ -306,17 +324,19 @@ export function createTxSender(options: TxSenderOptions): TxSender {
             hint: 'the chain state changed between simulation and mining; read it before sending again',
           });
         }
-        log('confirmed', { hash: confirmed.transactionHash, block: confirmed.blockNumber, confirmations });
+        log.info(
+          { hash: confirmed.transactionHash, block: confirmed.blockNumber, confirmations },
+          'transaction confirmed',
+        );
+        emit({ type: 'confirmed', hash: confirmed.transactionHash, blockNumber: confirmed.blockNumber });
         return { receipt: confirmed, record: outcome.record };
       }
       // Timed out: dropped from the pool, or stuck behind a low fee.
       const latest = records.at(-1)!;
       if (!(await isPending(latest.hash))) {
-        log('dropped; rebroadcasting the same signed transaction', {
-          hash: latest.hash,
-          nonce: latest.nonce,
-        });
+        log.warn({ hash: latest.hash, nonce: latest.nonce }, 'dropped; rebroadcasting the same signed transaction');
         await broadcast(latest);
+        emit({ type: 'rebroadcast', reason: 'dropped', hash: latest.hash, nonce: latest.nonce });
         continue;
       }
       if (replacements >= maxReplacements) {
@@ -348,8 +368,9 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       await hooks.onSigned?.(replacement);
       records.push(replacement);
       replacements++;
-      log('stuck; replaced with higher fees', { old: latest.hash, hash: replacement.hash, maxFeePerGas });
+      log.warn({ old: latest.hash, hash: replacement.hash, maxFeePerGas }, 'stuck; replaced with higher fees');
       await broadcast(replacement);
+      emit({ type: 'replaced', oldHash: latest.hash, hash: replacement.hash, nonce: latest.nonce, maxFeePerGas });
     }
   }
 
@@ -395,6 +416,8 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         await hooks.onSigned?.(record);
         nextNonce = nonce + 1;
         await broadcast(record);
+        log.info({ function: call.functionName, hash: record.hash, nonce }, 'transaction sent');
+        emit({ type: 'sent', functionName: call.functionName, hash: record.hash, nonce });
         return drive([record], hooks);
       });
     },
@@ -415,7 +438,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         );
         if (minedNonce <= records[0]!.nonce) {
           const latest = records.at(-1)!;
-          if (!(await isPending(latest.hash))) await broadcast(latest);
+          if (!(await isPending(latest.hash))) {
+            await broadcast(latest);
+            emit({ type: 'rebroadcast', reason: 'resumed', hash: latest.hash, nonce: latest.nonce });
+          }
         }
         nextNonce = Math.max(nextNonce ?? 0, records[0]!.nonce + 1);
         return drive([...records], hooks);

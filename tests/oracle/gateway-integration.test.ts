@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
 import { poolRegistryAbi } from '../../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
 import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
+import { createLogger } from '../../lib/log.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { runEpochJob } from '../../oracle/epoch-job.ts';
 import { syncRegistry } from '../../oracle/registry-sync.ts';
@@ -21,6 +23,25 @@ import {
 } from '../gateway/support.ts';
 import { makeDevices } from './support/fleet.ts';
 import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
+
+/** The value of one sample (`name{labels} value`) of a Prometheus text exposition; undefined when absent. */
+function sample(text: string, name: string, labels = ''): number | undefined {
+  const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? undefined : Number(line.slice(prefix.length));
+}
+
+/** A JSON-lines logger whose lines the test can read. */
+function capturedLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'info', format: 'json', destination }) };
+}
 
 /** The oracle against the real gateway (embedded broker, DuckDB ledger and registry) and the real contracts. */
 let broker: EmbeddedBroker;
@@ -168,6 +189,7 @@ describe('oracle with the gateway', () => {
     await waitFor(async () => (await gateway.ledger.count(1)) === 9, 'the epoch 3 reading in the ledger');
     client.end(true);
     const events: OracleEvent[] = [];
+    const log = capturedLogger();
     const oracle = await startOracle(
       {
         rpcUrl: chain.rpcUrl,
@@ -182,6 +204,7 @@ describe('oracle with the gateway', () => {
         readings: gatewayReadingSource(gateway.ledger, gateway.registry),
         clock: { nowS: () => endTs + 60 },
         onEvent: (event) => events.push(event),
+        logger: log.logger,
       },
     );
     try {
@@ -221,6 +244,32 @@ describe('oracle with the gateway', () => {
         epochs: Array<{ epoch: number; status: string }>;
       };
       expect(list.epochs.slice(0, 3).map((e) => e.status)).toEqual(['finalised', 'finalised', 'finalised']);
+
+      // Prometheus metrics of the epoch run, on the bundle server's port
+      const scrape = await fetch(oracle.bundleServer!.metricsUrl!);
+      expect(scrape.status).toBe(200);
+      expect(scrape.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      const metrics = await scrape.text();
+      expect(sample(metrics, 'oracle_proofs_made_total', 'circuit="epoch"')).toBeGreaterThan(0);
+      expect(sample(metrics, 'oracle_proofs_failed_total', 'circuit="epoch"') ?? 0).toBe(0);
+      expect(sample(metrics, 'oracle_proof_seconds_count', 'circuit="epoch"')).toBeGreaterThan(0);
+      for (const stage of ['select', 'plan', 'prove', 'post', 'finalise'])
+        expect(sample(metrics, 'oracle_epoch_stage_seconds_count', `stage="${stage}"`)).toBe(1);
+      expect(sample(metrics, 'oracle_epoch_stage_seconds_sum', 'stage="prove"')).toBeGreaterThan(0);
+      expect(sample(metrics, 'oracle_transactions_sent_total', 'function="submitBatch"')).toBeGreaterThan(0);
+      expect(sample(metrics, 'oracle_transactions_sent_total', 'function="finalizeEpoch"')).toBe(1);
+      expect(sample(metrics, 'oracle_epoch_finalised', 'pool="1"')).toBe(3);
+      expect(sample(metrics, 'oracle_epoch_current', 'pool="1"')).toBe(3);
+      expect(sample(metrics, 'oracle_process_resident_memory_bytes')).toBeGreaterThan(0);
+      expect((await fetch(`${oracle.bundleServer!.url}/../metrics`, { method: 'POST' })).status).toBe(405);
+
+      // one structured logger, a child per component
+      const components = new Set(log.lines.map((l) => l.component));
+      for (const component of ['scheduler', 'epoch-job', 'prover-pool', 'tx-sender'])
+        expect(components, component).toContain(component);
+      expect(log.lines).toContainEqual(
+        expect.objectContaining({ component: 'epoch-job', msg: 'epoch finalised', poolId: 1, epoch: 3 }),
+      );
     } finally {
       gateway.attachAttestations(undefined);
       await oracle.stop();

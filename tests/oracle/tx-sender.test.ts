@@ -15,7 +15,7 @@ import {
   TransactionRevertedError,
   TransactionSupersededError,
 } from '../../oracle/errors.ts';
-import { createTxSender, type SignedTxRecord } from '../../oracle/tx-sender.ts';
+import { createTxSender, type SignedTxRecord, type TxSenderEvent } from '../../oracle/tx-sender.ts';
 import { startAnvil } from '../support/anvil.ts';
 import { compileCounter } from './support/counter-contract.ts';
 
@@ -107,19 +107,19 @@ describe('createTxSender', () => {
 
   it('rebroadcasts the same signed transaction when the node drops it', async () => {
     await testClient.setAutomine(false);
-    const logs: string[] = [];
+    const events: TxSenderEvent[] = [];
     const signed: SignedTxRecord[] = [];
     const sender = createTxSender({
       publicClient,
       account: oracle,
       receiptTimeoutMs: 400,
       pollMs: 50,
-      onLog: (m) => logs.push(m),
+      onEvent: (e) => events.push(e),
     });
     const sending = sender.send(increment(5n), { onSigned: (r) => void signed.push(r) });
-    await until(() => logs.includes('broadcast'));
+    await until(() => events.some((e) => e.type === 'sent'));
     await testClient.dropTransaction({ hash: signed[0]!.hash });
-    await until(() => logs.some((m) => m.startsWith('dropped')));
+    await until(() => events.some((e) => e.type === 'rebroadcast' && e.reason === 'dropped'));
     await until(
       async () => (await publicClient.getTransaction({ hash: signed[0]!.hash }).catch(() => null)) !== null,
     );
@@ -231,13 +231,13 @@ describe('createTxSender', () => {
   });
 
   it('waits again when a reorganisation removes the mined transaction, and counts it once', async () => {
-    const logs: string[] = [];
+    const events: TxSenderEvent[] = [];
     const sender = createTxSender({
       publicClient,
       account: oracle,
       confirmations: 3,
       pollMs: 50,
-      onLog: (m) => logs.push(m),
+      onEvent: (e) => events.push(e),
     });
     const receipts: string[] = [];
     const sending = sender.send(increment(11n), {
@@ -252,7 +252,7 @@ describe('createTxSender', () => {
     const first = await publicClient.getTransactionReceipt({ hash: receipts[0] as `0x${string}` });
     // replace the block holding the transaction by an empty one
     await testClient.request({ method: 'anvil_reorg', params: [1, []] } as never);
-    await until(() => logs.some((m) => m.startsWith('receipt vanished')));
+    await until(() => events.some((e) => e.type === 'rebroadcast' && e.reason === 'reorg'));
     const miner = setInterval(() => void testClient.mine({ blocks: 1 }).catch(() => undefined), 150);
     try {
       const { receipt, record } = await sending;
