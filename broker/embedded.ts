@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { type Logger, silentLogger } from '../lib/log.ts';
 import { indexedMemoryPersistence } from './indexed-persistence.ts';
 
 /** Decides whether a client may connect; `password` is the raw CONNECT password. */
@@ -21,6 +22,8 @@ export interface EmbeddedBrokerOptions {
   authenticate?: AuthenticateFn;
   /** Publish check. Default: every client may publish anywhere. */
   authorizePublish?: AuthorizePublishFn;
+  /** Logger (the broker logs under `component: 'broker'`). Default: silent. */
+  logger?: Logger;
 }
 
 /** A running in-process MQTT broker. */
@@ -55,11 +58,17 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     persistence: indexedMemoryPersistence() as AedesOptions['persistence'],
   };
   const aedes = await Aedes.createBroker(aedesOptions);
+  const log = (options.logger ?? silentLogger()).child({ component: 'broker' });
+  aedes.on('clientError', (client, error) => log.warn({ clientId: client.id, err: error }, 'mqtt client error'));
+  aedes.on('connectionError', (client, error) =>
+    log.warn({ clientId: client.id, err: error }, 'mqtt connection error'),
+  );
   const { authenticate, authorizePublish } = options;
   if (authenticate) {
     aedes.authenticate = (client: Client, username, password, callback) => {
       const ok = authenticate(client.id, username ?? undefined, password ?? undefined);
       if (ok) return callback(null, true);
+      log.warn({ clientId: client.id, username }, 'mqtt client refused: bad user name or password');
       // [MQTT-3.2.2] CONNACK return code 4: bad user name or password.
       const error = Object.assign(new Error(`client ${client.id} refused: bad user name or password`), {
         returnCode: 4,
@@ -73,6 +82,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       if (client === null) return callback(null);
       const username = (client as Client & { username?: string }).username;
       if (authorizePublish(client.id, username, packet.topic)) return callback(null);
+      log.warn({ clientId: client.id, username, topic: packet.topic }, 'mqtt publish refused');
       callback(new Error(`client ${client.id} may not publish to ${packet.topic}`));
     };
   }
@@ -95,6 +105,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('embedded broker has no TCP address');
   const port = address.port;
+  log.info({ url: `mqtt://${host}:${port}` }, 'embedded broker listening');
 
   return {
     url: `mqtt://${host}:${port}`,
@@ -103,6 +114,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     close: async () => {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      log.info('embedded broker stopped');
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { DeviceKind } from '../protocol/index.ts';
 import { startEmbeddedBroker } from '../broker/embedded.ts';
+import { type Logger, silentLogger } from '../lib/log.ts';
 import { type BrokerAccount, fleetBrokerAuth } from './broker-auth.ts';
 import type { FleetConfig } from './config.ts';
 import { type ConnectionMode, openConnections } from './connections.ts';
@@ -60,6 +61,8 @@ export interface RunFleetOptions {
   readonly onSettled?: (info: { published: number; acked: number; lastPublishTs: number }) => void;
   readonly progressIntervalMs?: number;
   readonly signal?: AbortSignal;
+  /** Logger (the runner logs under `component: 'simulator'`, its embedded broker under `'broker'`). Default: silent. */
+  readonly logger?: Logger;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -76,6 +79,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   const { config } = options;
+  const logger = options.logger ?? silentLogger();
+  const log = logger.child({ component: 'simulator' });
   const generator =
     options.generator ??
     (config.signingThreads > 1
@@ -87,7 +92,10 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   const broker =
     brokerUrl === undefined
       ? await startEmbeddedBroker(
-          fleetBrokerAuth(generator.keys, { services: options.brokerServices ?? [], relays: [relay] }),
+          {
+            ...fleetBrokerAuth(generator.keys, { services: options.brokerServices ?? [], relays: [relay] }),
+            logger,
+          },
         )
       : undefined;
   brokerUrl ??= broker!.url;
@@ -109,6 +117,10 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
     throw error;
   });
 
+  log.info(
+    { brokerUrl, mode, clients: connections.clientCount, devices: keys.length, speed: config.speed },
+    'fleet connected; publishing',
+  );
   const clock = new SimClock(generator.startTs, config.speed);
   clock.start();
   options.onStart?.({ brokerUrl, clock, generator });
@@ -152,8 +164,11 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
       publishedByKind[message.kind] += 1;
       connections.clientFor(message.deviceId).publish(message.topic, message.payload, { qos: 1 }, (error) => {
         inFlight -= 1;
-        if (error) publishErrors += 1;
-        else {
+        if (error) {
+          publishErrors += 1;
+          // the first failure says why; the count is in the summary
+          if (publishErrors === 1) log.warn({ deviceId: message.deviceId, err: error }, 'publish failed');
+        } else {
           acked += 1;
           options.onAcked?.(message);
         }
@@ -185,6 +200,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
     await broker?.close();
   }
   const elapsedMs = Date.now() - startedMs;
+  log.info({ published, acked, publishErrors, elapsedMs }, 'fleet run finished');
   return {
     stats: generator.stats,
     brokerUrl,

@@ -4,6 +4,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.
 import { createBrokerAuth, sha256Hex } from '../../gateway/broker-auth.ts';
 import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
 import { topicFor } from '../../protocol/index.ts';
+import { capturedLogger } from '../lib/log-capture.ts';
 import {
   connectClient,
   connectDevice,
@@ -27,12 +28,16 @@ describe('broker authentication and topic authorisation from the registry', () =
   let broker: EmbeddedBroker;
   let gateway: GatewayHandle;
   const clients: MqttClient[] = [];
+  const log = capturedLogger('info');
 
   beforeAll(async () => {
-    broker = await startEmbeddedBroker(
-      createBrokerAuth(() => gateway?.registry, { services: [GATEWAY_ACCOUNT] }),
-    );
-    gateway = await startGateway(testConfig(broker.url, tempDir()));
+    broker = await startEmbeddedBroker({
+      ...createBrokerAuth(() => gateway?.registry, { services: [GATEWAY_ACCOUNT] }),
+      logger: log.logger.child({ service: 'broker' }),
+    });
+    gateway = await startGateway(testConfig(broker.url, tempDir()), {
+      logger: log.logger.child({ service: 'gateway' }),
+    });
     await gateway.registry.addPool(POOL_1);
     await gateway.registry.registerDevices([a, b, off].map(registrationOf));
     await gateway.registry.setActive('ev-off', false);
@@ -59,6 +64,18 @@ describe('broker authentication and topic authorisation from the registry', () =
     await expect(
       connectClient(broker.url, { clientId: 'gw-2', username: 'gateway', password: 'wrong' }),
     ).rejects.toThrow();
+    // each refusal is logged by the broker's component logger, before the client hears of it
+    const refused = log.lines.filter(
+      (l) => l.component === 'broker' && String(l.msg).startsWith('mqtt client refused'),
+    );
+    expect(refused.map((l) => l.clientId)).toEqual(
+      expect.arrayContaining(['ev-a', 'not-ev-a', 'ev-off', 'x', 'anon', 'gw-2']),
+    );
+    expect(refused.every((l) => l.service === 'broker' && l.level === 'warn')).toBe(true);
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({ service: 'gateway', component: 'mqtt', msg: 'mqtt connected' }),
+    );
+    expect(log.lines).toContainEqual(expect.objectContaining({ service: 'gateway', msg: 'gateway started' }));
   });
 
   it('lets a device publish to its own topic only; a forged topic never reaches the gateway', async () => {
@@ -86,6 +103,14 @@ describe('broker authentication and topic authorisation from the registry', () =
     expect(gateway.counts().received).toBe(1);
     expect(await gateway.ledger.count()).toBe(1);
     expect((await gateway.ledger.readingsOfDevice('ev-a'))[0]?.seq).toBe(1);
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        component: 'broker',
+        msg: 'mqtt publish refused',
+        clientId: 'ev-a',
+        topic: topicFor(1, 'ev-b'),
+      }),
+    );
   });
 
   it('checks passwords against the registered sha256 only', () => {

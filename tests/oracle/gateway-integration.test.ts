@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
 import { poolRegistryAbi } from '../../contracts/abis.ts';
 import { ANVIL_FIRST_TEST_KEY, createChainClients, writeAndWait } from '../../contracts/chain.ts';
 import { type GatewayHandle, startGateway } from '../../gateway/index.ts';
-import { createLogger } from '../../lib/log.ts';
 import { epochBounds } from '../../oracle/epochs.ts';
 import { runEpochJob } from '../../oracle/epoch-job.ts';
 import { syncRegistry } from '../../oracle/registry-sync.ts';
@@ -21,6 +19,7 @@ import {
   testConfig,
   waitFor,
 } from '../gateway/support.ts';
+import { capturedLogger } from '../lib/log-capture.ts';
 import { makeDevices } from './support/fleet.ts';
 import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
 
@@ -29,18 +28,6 @@ function sample(text: string, name: string, labels = ''): number | undefined {
   const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
   const line = text.split('\n').find((l) => l.startsWith(prefix));
   return line === undefined ? undefined : Number(line.slice(prefix.length));
-}
-
-/** A JSON-lines logger whose lines the test can read. */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'info', format: 'json', destination }) };
 }
 
 /** The oracle against the real gateway (embedded broker, DuckDB ledger and registry) and the real contracts. */
