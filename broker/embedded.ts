@@ -59,7 +59,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   };
   const aedes = await Aedes.createBroker(aedesOptions);
   const log = (options.logger ?? silentLogger()).child({ component: 'broker' });
-  aedes.on('clientError', (client, error) => log.warn({ clientId: client.id, err: error }, 'mqtt client error'));
+  aedes.on('clientError', (client, error) =>
+    log.warn({ clientId: client.id, err: error }, 'mqtt client error'),
+  );
   aedes.on('connectionError', (client, error) =>
     log.warn({ clientId: client.id, err: error }, 'mqtt connection error'),
   );

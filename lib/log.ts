@@ -82,7 +82,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? envLevel() ?? 'info';
   const format = options.format ?? envFormat() ?? 'auto';
   const destination = options.destination ?? process.stderr;
-  const usePretty = format === 'pretty' || (format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
+  const usePretty =
+    format === 'pretty' || (format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
   const stream = usePretty
     ? pretty({
         destination: destination as NodeJS.WritableStream,

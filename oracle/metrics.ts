@@ -126,7 +126,8 @@ export function createOracleMetrics(): OracleMetrics {
 
 /** Records the stage durations and the finalised epoch of a finished epoch job. */
 export function observeEpochOutcome(metrics: OracleMetrics, outcome: EpochOutcome): void {
-  for (const stage of EPOCH_STAGES) metrics.epochStageSeconds.observe({ stage }, outcome.timingsMs[stage] / 1000);
+  for (const stage of EPOCH_STAGES)
+    metrics.epochStageSeconds.observe({ stage }, outcome.timingsMs[stage] / 1000);
   const pool = String(outcome.poolId);
   metrics.epochsFinalised.inc({ pool });
   metrics.finalisedEpoch.set({ pool }, outcome.epoch);

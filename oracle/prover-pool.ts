@@ -112,7 +112,12 @@ export function createProverPool(options: ProverPoolOptions = {}): ProverPool {
       if (message.type === 'done') {
         done++;
         log.info(
-          { label: current.job.label, witnessMs: message.witnessMs, proveMs: message.proveMs, queued: queue.length },
+          {
+            label: current.job.label,
+            witnessMs: message.witnessMs,
+            proveMs: message.proveMs,
+            queued: queue.length,
+          },
           'proof made',
         );
         current.resolve({

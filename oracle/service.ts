@@ -104,10 +104,7 @@ export type OracleEvent =
  *   { readings: gatewayReadingSource(gateway.ledger, gateway.registry), onEvent: (e) => log(e) },
  * );
  */
-export async function startOracle(
-  config: OracleConfig,
-  options: StartOracleOptions,
-): Promise<OracleHandle> {
+export async function startOracle(config: OracleConfig, options: StartOracleOptions): Promise<OracleHandle> {
   const emit = (event: OracleEvent) => options.onEvent?.(event);
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { service: 'oracle' } });
   const metrics = createOracleMetrics();
@@ -256,5 +253,8 @@ function logSyncReport(log: Logger, report: RegistrySyncReport): void {
       { unknownToGateway: unknownToGateway.length, notOnChain: notOnChain.length },
       'devices registered on one side only',
     );
-  log.debug({ poolsAdded: poolsAdded.length, devicesDeactivated: devicesDeactivated.length }, 'registry synced');
+  log.debug(
+    { poolsAdded: poolsAdded.length, devicesDeactivated: devicesDeactivated.length },
+    'registry synced',
+  );
 }

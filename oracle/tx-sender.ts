@@ -179,7 +179,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           ) !== null;
         if (!transport || attempt >= rpcRetries) throw error;
         const delayMs = backoffMs * 2 ** attempt;
-        log.warn({ method: label, attempt: attempt + 1, delayMs, err: error }, 'rpc request failed; retrying');
+        log.warn(
+          { method: label, attempt: attempt + 1, delayMs, err: error },
+          'rpc request failed; retrying',
+        );
         emit({ type: 'rpc-retry', method: label, attempt: attempt + 1, delayMs });
         await sleep(delayMs);
       }
@@ -315,7 +318,12 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         if (!confirmed) {
           log.warn({ hash: outcome.record.hash }, 'receipt vanished (reorg); waiting again');
           await broadcast(outcome.record);
-          emit({ type: 'rebroadcast', reason: 'reorg', hash: outcome.record.hash, nonce: outcome.record.nonce });
+          emit({
+            type: 'rebroadcast',
+            reason: 'reorg',
+            hash: outcome.record.hash,
+            nonce: outcome.record.nonce,
+          });
           continue;
         }
         if (confirmed.status !== 'success') {
@@ -334,7 +342,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       // Timed out: dropped from the pool, or stuck behind a low fee.
       const latest = records.at(-1)!;
       if (!(await isPending(latest.hash))) {
-        log.warn({ hash: latest.hash, nonce: latest.nonce }, 'dropped; rebroadcasting the same signed transaction');
+        log.warn(
+          { hash: latest.hash, nonce: latest.nonce },
+          'dropped; rebroadcasting the same signed transaction',
+        );
         await broadcast(latest);
         emit({ type: 'rebroadcast', reason: 'dropped', hash: latest.hash, nonce: latest.nonce });
         continue;
@@ -368,9 +379,18 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       await hooks.onSigned?.(replacement);
       records.push(replacement);
       replacements++;
-      log.warn({ old: latest.hash, hash: replacement.hash, maxFeePerGas }, 'stuck; replaced with higher fees');
+      log.warn(
+        { old: latest.hash, hash: replacement.hash, maxFeePerGas },
+        'stuck; replaced with higher fees',
+      );
       await broadcast(replacement);
-      emit({ type: 'replaced', oldHash: latest.hash, hash: replacement.hash, nonce: latest.nonce, maxFeePerGas });
+      emit({
+        type: 'replaced',
+        oldHash: latest.hash,
+        hash: replacement.hash,
+        nonce: latest.nonce,
+        maxFeePerGas,
+      });
     }
   }
 

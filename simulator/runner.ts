@@ -91,12 +91,10 @@ export async function runFleet(options: RunFleetOptions): Promise<RunSummary> {
   let brokerUrl = options.brokerUrl ?? config.mqtt.url;
   const broker =
     brokerUrl === undefined
-      ? await startEmbeddedBroker(
-          {
-            ...fleetBrokerAuth(generator.keys, { services: options.brokerServices ?? [], relays: [relay] }),
-            logger,
-          },
-        )
+      ? await startEmbeddedBroker({
+          ...fleetBrokerAuth(generator.keys, { services: options.brokerServices ?? [], relays: [relay] }),
+          logger,
+        })
       : undefined;
   brokerUrl ??= broker!.url;
   const mode: ConnectionMode =

@@ -32,7 +32,13 @@ describe('createLogger', () => {
     log.warn('second');
     expect(out.text().split('\n')).toHaveLength(3);
     const [first, second] = out.lines();
-    expect(first).toMatchObject({ level: 'info', service: 'test', poolId: 1, epoch: 3, msg: 'epoch finalised' });
+    expect(first).toMatchObject({
+      level: 'info',
+      service: 'test',
+      poolId: 1,
+      epoch: 3,
+      msg: 'epoch finalised',
+    });
     expect(new Date(String(first?.time)).toISOString()).toBe(first?.time);
     expect(second).toMatchObject({ level: 'warn', msg: 'second' });
   });
@@ -68,7 +74,11 @@ describe('createLogger', () => {
     const text = out.text();
     expect(text).toContain('"revenueMinor":"1180591620717411303425"');
     const [line] = out.lines();
-    expect(line).toMatchObject({ poolId: '7', revenueMinor: big.toString(), nested: { energyWh: ['5', '-3'] } });
+    expect(line).toMatchObject({
+      poolId: '7',
+      revenueMinor: big.toString(),
+      nested: { energyWh: ['5', '-3'] },
+    });
   });
 
   it('serialises errors with their message (not as an empty object)', () => {

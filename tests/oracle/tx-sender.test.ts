@@ -133,7 +133,14 @@ describe('createTxSender', () => {
   it('replaces a stuck transaction with higher fees at the same nonce and counts it once', async () => {
     await testClient.setAutomine(false);
     const signed: SignedTxRecord[] = [];
-    const sender = createTxSender({ publicClient, account: oracle, receiptTimeoutMs: 400, pollMs: 50 });
+    const events: TxSenderEvent[] = [];
+    const sender = createTxSender({
+      publicClient,
+      account: oracle,
+      receiptTimeoutMs: 400,
+      pollMs: 50,
+      onEvent: (e) => events.push(e),
+    });
     const sending = sender.send(increment(9n), { onSigned: (r) => void signed.push(r) });
     await until(() => signed.length >= 2);
     await until(
@@ -147,6 +154,15 @@ describe('createTxSender', () => {
     const replacement = await publicClient.getTransaction({ hash: receipt.transactionHash });
     expect(replacement.nonce).toBe(signed[0]!.nonce);
     expect(await count()).toBe(1n);
+    // one send, then replacements: each replaces the previous signed transaction at the same nonce
+    expect(events.filter((e) => e.type === 'sent')).toHaveLength(1);
+    const replaced = events.filter((e) => e.type === 'replaced');
+    expect(replaced.length).toBe(signed.length - 1);
+    expect(replaced[0]).toMatchObject({
+      oldHash: signed[0]!.hash,
+      hash: signed[1]!.hash,
+      nonce: signed[0]!.nonce,
+    });
   });
 
   it('gives up with TransactionNotMinedError after the allowed replacements', async () => {
