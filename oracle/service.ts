@@ -101,8 +101,9 @@ export type OracleEvent =
  * const gateway = await startGateway(gatewayConfig);
  * const oracle = await startOracle(
  *   { rpcUrl, privateKey, deployment: readDeployment(31337), graceS: 120 },
- *   { readings: gatewayReadingSource(gateway.ledger, gateway.registry), onEvent: (e) => log(e) },
+ *   { readings: gatewayReadingSource(gateway.ledger, gateway.registry), logger: createLogger() },
  * );
+ * console.log(oracle.bundleServer?.metricsUrl); // Prometheus scrape target
  */
 export async function startOracle(config: OracleConfig, options: StartOracleOptions): Promise<OracleHandle> {
   const emit = (event: OracleEvent) => options.onEvent?.(event);
