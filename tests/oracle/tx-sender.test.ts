@@ -16,7 +16,7 @@ import {
   TransactionSupersededError,
 } from '../../oracle/errors.ts';
 import { createTxSender, type SignedTxRecord } from '../../oracle/tx-sender.ts';
-import { startAnvil } from '../support/anvil.ts';
+import { startAnvil } from '../../lib/servers/anvil.ts';
 import { compileCounter } from './support/counter-contract.ts';
 
 const ORACLE_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const;

@@ -1,7 +1,8 @@
 import { bucketStart } from '../../../gateway/timeseries/buckets.ts';
 import type { AcceptedReading, AggregateQuery, AggregateRow } from '../../../gateway/timeseries/types.ts';
-import { freePort } from '../../support/ports.ts';
-import { findExecutable, type ServerProcess, startServer } from '../../support/process.ts';
+import { freePort } from '../../../lib/servers/ports.ts';
+import { findExecutable, type ServerProcess, startServer } from '../../../lib/servers/process.ts';
+import { TEST_SERVERS } from '../../../scripts/test-servers.ts';
 
 /** A small deterministic PRNG (mulberry32), so a failing property run can be replayed from its seed. */
 export function random(seed: number): () => number {
@@ -142,9 +143,8 @@ export async function startDedupVictoriaMetrics(
   dataPath: string,
   port?: number,
 ): Promise<ServerProcess & { url: string }> {
-  const binary = findExecutable('victoria-metrics', [
-    '/usr/bin/victoria-metrics',
-    '/usr/sbin/victoria-metrics',
+  const binary = findExecutable(TEST_SERVERS.victoriaMetrics.package, [
+    ...TEST_SERVERS.victoriaMetrics.executables,
   ]);
   const listenPort = port ?? (await freePort());
   const server = await startServer(
