@@ -9,7 +9,7 @@ import {
 } from '../../scripts/test-servers.ts';
 
 const servers = Object.values(TEST_SERVERS);
-const everything = new Set(servers.flatMap((s) => s.executables));
+const everything = new Set<string>(servers.flatMap((s) => s.executables));
 
 describe('pre-test server check', () => {
   it('lists mosquitto and victoria-metrics, each with absolute executable paths', () => {
