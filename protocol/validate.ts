@@ -139,7 +139,7 @@ function checkSigComponent(sig: Record<string, unknown>, key: 'R8x' | 'R8y' | 'S
 }
 
 /** Checks a signature object: exactly R8x, R8y, S; canonical decimals; R8 on Baby Jubjub; S < subgroup order. */
-export function validateSignature(value: unknown): Signature {
+function validateSignature(value: unknown): Signature {
   if (!isPlainObject(value)) throw new SchemaError('sig', `must be an object, got ${typeOf(value)}`);
   for (const key of Object.keys(value)) {
     if (!SIG_FIELDS.has(key)) throw new SchemaError(`sig.${key}`, 'is not a field of a signature');
