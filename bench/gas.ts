@@ -23,7 +23,7 @@ import {
   ProvenPool,
 } from '../tests/contracts/proven-pool.ts';
 import { ANVIL_KEYS, circuitBuilt, deployCore } from '../tests/contracts/support.ts';
-import { startAnvil } from '../tests/support/anvil.ts';
+import { startAnvil } from '../lib/servers/anvil.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

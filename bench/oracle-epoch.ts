@@ -22,7 +22,7 @@ import { deployAll } from '../contracts/deploy.ts';
 import { epochBounds } from '../oracle/epochs.ts';
 import { type EpochOutcome, runEpochJob } from '../oracle/epoch-job.ts';
 import { createProverPool, type ProverPool, type ProverProgress } from '../oracle/prover-pool.ts';
-import { startAnvil } from '../tests/support/anvil.ts';
+import { startAnvil } from '../lib/servers/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from '../tests/oracle/support/fleet.ts';
 import { oracleContext, tempDir } from '../tests/oracle/support/harness.ts';
 

@@ -25,7 +25,7 @@ function at<T>(values: readonly T[] | undefined, index: number): T {
  * @example
  * const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasmPath, zkeyPath);
  * await writeAndWait(clients, { address, abi, functionName: 'submitBatch',
- *   args: [poolId, epoch, toGroth16ProofArgs(proof), toPublicSignalArgs(publicSignals)] });
+ *   args: [poolId, epoch, toGroth16ProofArgs(proof), publicSignals.map((s) => BigInt(s))] });
  */
 export function toGroth16ProofArgs(proof: SnarkjsGroth16Proof): Groth16ProofArgs {
   const b0 = at(proof.pi_b, 0);
@@ -38,15 +38,4 @@ export function toGroth16ProofArgs(proof: SnarkjsGroth16Proof): Groth16ProofArgs
     ],
     c: [BigInt(at(proof.pi_c, 0)), BigInt(at(proof.pi_c, 1))],
   };
-}
-
-/** Converts snarkjs public signals (decimal strings) to bigints, checking the count the verifier expects. */
-export function toPublicSignalArgs<N extends number>(
-  publicSignals: readonly (string | bigint)[],
-  count: N,
-): bigint[] {
-  if (publicSignals.length !== count) {
-    throw new TypeError(`expected ${count} public signals, got ${publicSignals.length}`);
-  }
-  return publicSignals.map((signal) => BigInt(signal));
 }

@@ -4,6 +4,7 @@ import { BaseError } from '../lib/errors.ts';
 export type ReasonCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'JSON_MALFORMED'
+  | 'NON_CANONICAL_JSON'
   | 'SCHEMA_INVALID'
   | 'FIELD_OUT_OF_RANGE'
   | 'VERSION_UNSUPPORTED'
@@ -23,6 +24,7 @@ export type ReasonCode =
 export const REASON_CODES: readonly ReasonCode[] = Object.freeze([
   'PAYLOAD_TOO_LARGE',
   'JSON_MALFORMED',
+  'NON_CANONICAL_JSON',
   'SCHEMA_INVALID',
   'FIELD_OUT_OF_RANGE',
   'VERSION_UNSUPPORTED',
@@ -80,6 +82,22 @@ export class MalformedJsonError extends ProtocolError {
   override name = 'MalformedJsonError';
   constructor(details: string, cause?: unknown) {
     super('JSON_MALFORMED', 'payload is not a UTF-8 JSON object', { details, cause });
+  }
+}
+
+/**
+ * The payload is JSON but not in the canonical wire form: a key appears twice in one object, or a number is
+ * not a plain decimal integer (fraction, exponent, `-0`, leading zero or `+`). Such a payload would read
+ * differently in different JSON parsers, so it cannot be evidence.
+ */
+export class NonCanonicalJsonError extends ProtocolError {
+  override name = 'NonCanonicalJsonError';
+  constructor(field: string, details: string) {
+    super('NON_CANONICAL_JSON', `field ${field}: ${details}`, {
+      field,
+      details,
+      hint: 'send each key once and every number as a plain decimal integer (SPEC section 2, canonical form)',
+    });
   }
 }
 

@@ -22,6 +22,7 @@ export {
   KeyError,
   KeyFileError,
   MalformedJsonError,
+  NonCanonicalJsonError,
   PayloadTooLargeError,
   ProtocolError,
   REASON_CODES,

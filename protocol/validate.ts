@@ -5,6 +5,7 @@
 import { SUBGROUP_ORDER } from './crypto/babyjub.ts';
 import { isCanonicalPoint } from './crypto/eddsa.ts';
 import { FIELD_MODULUS, parseDecimal } from './crypto/field.ts';
+import { assertCanonicalJson } from './canonical.ts';
 import { DEVICE_ID_PATTERN, FIELD_RANGES, MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './constants.ts';
 import {
   EncodingError,
@@ -138,7 +139,7 @@ function checkSigComponent(sig: Record<string, unknown>, key: 'R8x' | 'R8y' | 'S
 }
 
 /** Checks a signature object: exactly R8x, R8y, S; canonical decimals; R8 on Baby Jubjub; S < subgroup order. */
-export function validateSignature(value: unknown): Signature {
+function validateSignature(value: unknown): Signature {
   if (!isPlainObject(value)) throw new SchemaError('sig', `must be an object, got ${typeOf(value)}`);
   for (const key of Object.keys(value)) {
     if (!SIG_FIELDS.has(key)) throw new SchemaError(`sig.${key}`, 'is not a field of a signature');
@@ -170,8 +171,8 @@ export function validateReading(value: unknown): SignedReading {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Parses one MQTT payload into a signed reading: size (<= 1024 bytes), UTF-8 JSON object, then
- * {@link validateReading}. Throws a {@link ProtocolError} with the reason code of the first failed stage.
+ * Parses one MQTT payload into a signed reading: size (<= 1024 bytes), UTF-8, canonical form (no duplicate
+ * key, integers only as plain decimals: `assertCanonicalJson`), JSON object, then {@link validateReading}. Throws a {@link ProtocolError} with the reason code of the first failed stage.
  *
  * @example
  * try {
@@ -195,6 +196,7 @@ export function parseReading(payload: Uint8Array | string): SignedReading {
       throw new MalformedJsonError('payload is not valid UTF-8', error);
     }
   }
+  assertCanonicalJson(text);
   let value: unknown;
   try {
     value = JSON.parse(text);

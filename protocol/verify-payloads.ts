@@ -24,7 +24,7 @@ export type PayloadResult =
     }
   | {
       ok: false;
-      /** Reason code of the first failed check (SPEC section 4 order: size, JSON, schema, range, version, encoding). */
+      /** Reason code of the first failed check (SPEC section 4 order: size, JSON, canonical form, schema, range, version, encoding). */
       code: ReasonCode;
       field: string | undefined;
       message: string;

@@ -37,8 +37,8 @@ export function reject(
 }
 
 /**
- * The stateless validation steps, in order: size, JSON, schema and ranges, version and signature
- * encoding (all in `parseReading`); topic shape and agreement with the reading's pool and device;
+ * The stateless validation steps, in order: size, JSON, canonical form, schema and ranges, version and
+ * signature encoding (all in `parseReading`); topic shape and agreement with the reading's pool and device;
  * device registered in that pool; device active. Cheap, so it runs on the main thread before the
  * signature is checked in a worker.
  *

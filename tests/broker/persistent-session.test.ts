@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
+import { waitFor } from '../support/wait.ts';
 
 let broker: EmbeddedBroker;
 
@@ -33,8 +34,10 @@ describe('embedded broker sessions', () => {
     const second = mqtt.connect(broker.url, options);
     second.on('message', (_topic, payload) => received.push(payload.toString()));
     await new Promise((resolve) => second.once('connect', resolve));
-    const deadline = Date.now() + 5000;
-    while (received.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => received.length >= 5, 'the five queued messages', {
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
     await second.endAsync();
     expect(received).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
   });

@@ -18,7 +18,7 @@ import { expect } from 'vitest';
 import { buildContracts } from '../../contracts/build.ts';
 import { type ChainClients, createChainClients } from '../../contracts/chain.ts';
 import { deployArtifact, deployPoseidonT3 } from '../../contracts/deploy.ts';
-import { startAnvil } from '../support/anvil.ts';
+import { startAnvil } from '../../lib/servers/anvil.ts';
 
 /** anvil's well-known test keys (mnemonic "test test ... junk"), accounts 0..7. */
 export const ANVIL_KEYS: readonly Hex[] = Array.from({ length: 8 }, (_, addressIndex) => {

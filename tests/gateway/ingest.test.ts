@@ -24,6 +24,13 @@ const pvA = makeDevice('pv-a', { kind: 'pv', siteId: 'pv-a', ratedPowerW: 100_00
 const evOff = makeDevice('ev-off');
 const stranger = makeDevice('ev-stranger'); // never registered
 
+/** ev-a's next reading (seq 4, 10,400 Wh), validly signed, with its energy written twice or with an exponent. */
+const crafted = signed(evA, { seq: 4, ts: T + 300, energyWh: 10_400, revenueMinor: 1670, sessionId: 7 });
+const craftedPayloads = [
+  payloadOf(crafted).replace('"energyWh":10400', '"energyWh":99999999,"energyWh":10400'),
+  payloadOf({ ...crafted, energyWh: 10_350 }).replace('"energyWh":10350', '"energyWh":1.035e4'),
+];
+
 describe('ingest and validation through the embedded broker', () => {
   let broker: EmbeddedBroker;
   let gateway: GatewayHandle;
@@ -128,7 +135,10 @@ describe('ingest and validation through the embedded broker', () => {
     await rejectAs('SCHEMA_INVALID', JSON.stringify({ ...good, irradianceWm2: 5 }), topicA);
     await rejectAs('FIELD_OUT_OF_RANGE', JSON.stringify({ ...good, energyWh: -1 }), topicA);
     await rejectAs('FIELD_OUT_OF_RANGE', JSON.stringify({ ...good, energyWh: 2 ** 48 }), topicA);
-    await rejectAs('FIELD_OUT_OF_RANGE', JSON.stringify({ ...good, revenueMinor: 1.5 }), topicA);
+    await rejectAs('NON_CANONICAL_JSON', JSON.stringify({ ...good, revenueMinor: 1.5 }), topicA);
+    // Validly signed readings in non-canonical form: stored as evidence, they would read differently
+    // (a parser keeping the first of two keys reads 99,999,999 Wh). Refused before anything else.
+    for (const payload of craftedPayloads) await rejectAs('NON_CANONICAL_JSON', payload, topicA);
     await rejectAs('VERSION_UNSUPPORTED', JSON.stringify({ ...good, v: 2 }), topicA);
     const sig = good.sig as Record<string, string>;
     await rejectAs(
@@ -231,6 +241,20 @@ describe('ingest and validation through the embedded broker', () => {
       ['pv-a', 2],
     ]);
     expect(await gateway.ledger.closingReadings(1, T + 1000, T + 2000)).toEqual([]);
+  });
+
+  it('quarantines validly signed readings in non-canonical form with their reason; the ledger never sees them', async () => {
+    expect(verifyReading(JSON.parse(craftedPayloads[0]!) as SignedReading, evA.publicKey)).toBe(true);
+    const refused = await gateway.quarantine.list({ reason: 'NON_CANONICAL_JSON' });
+    const texts = refused.map((q) => Buffer.from(q.payloadPrefix).toString());
+    for (const payload of craftedPayloads) expect(texts).toContain(payload);
+    const ours = refused.filter((q) => craftedPayloads.includes(Buffer.from(q.payloadPrefix).toString()));
+    expect(ours.map((q) => [q.field, q.topic])).toEqual(
+      craftedPayloads.map(() => ['energyWh', topicFor(1, 'ev-a')]),
+    );
+    const evARows = await gateway.ledger.readingsOfDevice('ev-a');
+    expect(evARows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    for (const row of evARows) expect(craftedPayloads).not.toContain(row.payload);
   });
 
   it('keeps the quarantined payload prefix, size, hash, topic and client', async () => {

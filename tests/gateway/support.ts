@@ -16,6 +16,7 @@ import {
   serializeReading,
   signReading,
 } from '../../protocol/index.ts';
+import { waitFor as waitUntil } from '../support/wait.ts';
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = 'gateway-test-'): string {
@@ -115,18 +116,16 @@ export function publish(client: MqttClient, topic: string, payload: string | Buf
   });
 }
 
-/** Waits until `condition()` is true; fails after `timeoutMs` with `what`. */
-export async function waitFor(
+/**
+ * Waits until `condition()` is true; fails with `what` after `timeoutMs` scaled by `TEST_TIME_FACTOR`
+ * (tests/support/wait.ts), so that a loaded machine does not fail the test.
+ */
+export function waitFor(
   condition: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitUntil(condition, what, { timeoutMs });
 }
 
 /** A gateway configuration for tests: free HTTP port, quiet logs, main-thread verification. */

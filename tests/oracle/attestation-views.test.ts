@@ -13,6 +13,7 @@ import type { FaultPoint } from '../../oracle/epoch-job.ts';
 import { tempDir as gatewayTempDir, testConfig } from '../gateway/support.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from './support/fleet.ts';
 import { oracleContext, publicClientFor, registerOnChain, tempDir, useTestChain } from './support/harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 /**
  * The gateway's epoch and attestation routes served from the oracle's stage store, bundles and the chain: anvil,
@@ -192,12 +193,15 @@ describe('gateway epoch and attestation views', () => {
       finalisedOnChain: true,
     });
     expect(first!.batches.every((b) => b.bundleUrl === null)).toBe(true); // no bundle server given
-    const deadline = Date.now() + 60_000;
     let view = first!;
-    while (view.verification.status === 'in-progress' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      view = (await views.epoch(poolId, 1))!;
-    }
+    await waitFor(
+      async () => {
+        view = (await views.epoch(poolId, 1))!;
+        return view.verification.status !== 'in-progress';
+      },
+      'the epoch verification to finish',
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
     expect(view.verification).toMatchObject({ status: 'verified', proofsValid: 5, proofsQueued: 0 });
   }, 120_000);
 

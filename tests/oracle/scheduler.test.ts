@@ -3,6 +3,7 @@ import type { Clock } from '../../oracle/clock.ts';
 import { epochBounds, lastClosableEpoch, type PoolSchedule } from '../../oracle/epochs.ts';
 import { OracleConfigError } from '../../oracle/errors.ts';
 import { createEpochScheduler, type SchedulerEvent } from '../../oracle/scheduler.ts';
+import { waitFor } from '../support/wait.ts';
 
 function manualClock(startS: number): Clock & { set(s: number): void } {
   let nowS = startS;
@@ -153,10 +154,12 @@ describe('createEpochScheduler', () => {
       cronExpression: '* * * * * *',
     });
     scheduler.start();
-    await new Promise((r) => setTimeout(r, 3_500));
+    // at start epoch 1 was closable (ended 2 s ago, grace 1 s); about 3 s later at least one more closes
+    await waitFor(() => (jobs.finalised.get(7) ?? 0) >= 2, 'a second epoch closed by the cron job', {
+      timeoutMs: 3_500,
+    });
     await scheduler.stop();
     const done = jobs.finalised.get(7) ?? 0;
-    // at start epoch 1 was closable (ended 2 s ago, grace 1 s); within 3.5 s at least one more closes
     expect(done).toBeGreaterThanOrEqual(2);
     expect(jobs.runs).toEqual(Array.from({ length: done }, (_, i) => `7:${i + 1}`));
   });

@@ -16,7 +16,8 @@ import {
   TransactionSupersededError,
 } from '../../oracle/errors.ts';
 import { createTxSender, type SignedTxRecord, type TxSenderEvent } from '../../oracle/tx-sender.ts';
-import { startAnvil } from '../support/anvil.ts';
+import { startAnvil } from '../../lib/servers/anvil.ts';
+import { scaledMs, waitFor } from '../support/wait.ts';
 import { compileCounter } from './support/counter-contract.ts';
 
 const ORACLE_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const;
@@ -46,12 +47,26 @@ async function count(): Promise<bigint> {
   return (await publicClient.readContract({ ...counter, functionName: 'count' })) as bigint;
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits for `check` (an event the test caused); the deadline only ends a hung test and scales with load. */
+function until(check: () => Promise<boolean> | boolean, what = 'the expected chain state'): Promise<void> {
+  return waitFor(check, what, { intervalMs: 50 });
+}
+
+/**
+ * `publicClient` as the sender sees it, calling `onHead` when the sender asks for the chain head: the sender
+ * does that only once it holds a mined receipt and counts its confirmations.
+ */
+function watchedClient(onHead: () => void): PublicClient {
+  return new Proxy(publicClient, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== 'getBlockNumber' || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        onHead();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }
 
 beforeAll(async () => {
@@ -112,7 +127,7 @@ describe('createTxSender', () => {
     const sender = createTxSender({
       publicClient,
       account: oracle,
-      receiptTimeoutMs: 400,
+      receiptTimeoutMs: scaledMs(400), // the drop below must come before the sender gives up waiting
       pollMs: 50,
       onEvent: (e) => events.push(e),
     });
@@ -248,8 +263,11 @@ describe('createTxSender', () => {
 
   it('waits again when a reorganisation removes the mined transaction, and counts it once', async () => {
     const events: TxSenderEvent[] = [];
+    let countingConfirmations = false;
     const sender = createTxSender({
-      publicClient,
+      publicClient: watchedClient(() => {
+        countingConfirmations = true;
+      }),
       account: oracle,
       confirmations: 3,
       pollMs: 50,
@@ -259,16 +277,15 @@ describe('createTxSender', () => {
     const sending = sender.send(increment(11n), {
       onSigned: (r) => void receipts.push(r.hash),
     });
-    await until(
-      async () =>
-        (await publicClient
-          .getTransactionReceipt({ hash: receipts[0] as `0x${string}` })
-          .catch(() => null)) !== null,
-    );
+    // Reorganise only once the sender holds the receipt: before that it would merely wait for a first mining.
+    await until(() => countingConfirmations, 'the sender to count confirmations of the mined transaction');
     const first = await publicClient.getTransactionReceipt({ hash: receipts[0] as `0x${string}` });
     // replace the block holding the transaction by an empty one
     await testClient.request({ method: 'anvil_reorg', params: [1, []] } as never);
-    await until(() => events.some((e) => e.type === 'rebroadcast' && e.reason === 'reorg'));
+    await until(
+      () => events.some((e) => e.type === 'rebroadcast' && e.reason === 'reorg'),
+      'the sender to notice the reorganisation',
+    );
     const miner = setInterval(() => void testClient.mine({ blocks: 1 }).catch(() => undefined), 150);
     try {
       const { receipt, record } = await sending;

@@ -49,6 +49,11 @@ const items: PayloadItem[] = Array.from({ length: 240 }, (_, i) => {
       return { payload: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), publicKey: PUBLIC_KEY }; // not UTF-8
     case 10:
       return { payload: utf8(JSON.stringify({ ...signed, ts: -1 })), publicKey: PUBLIC_KEY }; // FIELD_OUT_OF_RANGE
+    case 11: // NON_CANONICAL_JSON: validly signed, but a parser keeping the first value would read 99999999
+      return {
+        payload: utf8(text.replace('"energyWh":', '"energyWh":99999999,"energyWh":')),
+        publicKey: PUBLIC_KEY,
+      };
     default:
       return { payload: utf8(text), publicKey: PUBLIC_KEY };
   }
@@ -79,6 +84,7 @@ describe('parseAndVerifyBatch', () => {
       'ENCODING_INVALID',
       'FIELD_OUT_OF_RANGE',
       'JSON_MALFORMED',
+      'NON_CANONICAL_JSON',
       'PAYLOAD_TOO_LARGE',
       'SCHEMA_INVALID',
       'VERSION_UNSUPPORTED',

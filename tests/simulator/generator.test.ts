@@ -6,6 +6,7 @@ import {
   parseReading,
   parseTopic,
   type SignedReading,
+  serializeReading,
   verifyReading,
 } from '../../protocol/index.ts';
 import {
@@ -94,6 +95,23 @@ describe('fleet generator without faults', () => {
     const sample = messages.filter((m) => m.reading.seq % 16 === 1);
     for (const m of sample) {
       expect(verifyReading(m.reading, generator.keys.get(m.deviceId)!.publicKey)).toBe(true);
+    }
+  });
+
+  it('writes every reading in the one canonical wire form (what the gateway stores as evidence)', () => {
+    const { messages } = run({
+      ...base,
+      faults: { replay: 0.05, tamper: 0.05, clockSkew: 0.05, counterReset: 0.05 },
+    });
+    const wellFormed = messages.filter((m) => m.fault !== 'malformed' && m.fault !== 'oversized');
+    expect(wellFormed.length).toBeGreaterThan(100);
+    for (const m of wellFormed) {
+      // no whitespace, SPEC field order, each key once, plain decimal integers: exactly serializeReading's output
+      expect(serializeReading(parseReading(m.payload))).toBe(m.payload);
+      expect(m.payload).toMatch(
+        /^\{"v":1,"kind":"(ev|pv)","poolId":\d+,"deviceId":"[a-z0-9-]+","seq":[1-9]\d*,/,
+      );
+      expect(m.payload).not.toMatch(/\d[.eE]|[:,\s]-?0\d|:-0[,}]|\s/);
     }
   });
 

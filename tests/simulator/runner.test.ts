@@ -6,6 +6,7 @@ import { type FleetConfigInput, parseFleetConfig } from '../../simulator/config.
 import { FleetGenerator, type SimMessage } from '../../simulator/generator.ts';
 import { runFleet } from '../../simulator/runner.ts';
 import { startMosquitto } from '../support/mosquitto.ts';
+import { waitFor } from '../support/wait.ts';
 
 const input: FleetConfigInput = {
   seed: 'runner-test',
@@ -32,12 +33,8 @@ async function subscribe(url: string, credentials?: { username: string; password
   return { client, received };
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for messages');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitForMessages(predicate: () => boolean): Promise<void> {
+  return waitFor(predicate, 'the published messages', { intervalMs: 20 });
 }
 
 /** Asserts every expected message arrived exactly as generated, in order per device. */
@@ -72,7 +69,7 @@ describe('live run through the embedded aedes broker', () => {
       const { client, received } = await subscribe(broker.url, counter);
       const config = parseFleetConfig({ ...input, mqtt: { mode, poolSize: 3 } });
       const summary = await runFleet({ config, brokerUrl: broker.url });
-      await waitFor(() => received.length >= expected.length);
+      await waitForMessages(() => received.length >= expected.length);
       await client.endAsync();
       expect(summary.mode).toBe(mode);
       expect(summary.clients).toBe(mode === 'per-device' ? 6 : 3);
@@ -111,7 +108,7 @@ describe('live run through mosquitto', () => {
   it('delivers every message byte for byte', async () => {
     const { client, received } = await subscribe(mosquitto.url);
     const summary = await runFleet({ config: parseFleetConfig({ ...input, mqtt: { url: mosquitto.url } }) });
-    await waitFor(() => received.length >= expected.length);
+    await waitForMessages(() => received.length >= expected.length);
     await client.endAsync();
     expect(summary.brokerUrl).toBe(mosquitto.url);
     expect(summary.acked).toBe(expected.length);

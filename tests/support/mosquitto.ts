@@ -1,15 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.ts';
-import { findExecutable, type ServerProcess, startServer } from './process.ts';
+import { freePort } from '../../lib/servers/ports.ts';
+import { findExecutable, type ServerProcess, startServer } from '../../lib/servers/process.ts';
+import { TEST_SERVERS } from '../../scripts/test-servers.ts';
 
 /**
  * Starts Debian's mosquitto on 127.0.0.1 with anonymous access and in-memory persistence.
  * Pass `port` to restart a broker on the same port (broker-restart fault tests).
  */
-export async function startMosquitto(options: { port?: number } = {}): Promise<ServerProcess & { url: string }> {
-  const binary = findExecutable('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']);
+export async function startMosquitto(
+  options: { port?: number } = {},
+): Promise<ServerProcess & { url: string }> {
+  const binary = findExecutable(TEST_SERVERS.mosquitto.package, [...TEST_SERVERS.mosquitto.executables]);
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   const config = join(dir, 'mosquitto.conf');

@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.ts';
-import { findExecutable, type ServerProcess, startServer } from './process.ts';
+import { freePort } from '../../lib/servers/ports.ts';
+import { findExecutable, type ServerProcess, startServer } from '../../lib/servers/process.ts';
+import { TEST_SERVERS } from '../../scripts/test-servers.ts';
 
 /**
  * Starts Debian's VictoriaMetrics on 127.0.0.1. It accepts InfluxDB line protocol at
@@ -12,7 +13,9 @@ import { findExecutable, type ServerProcess, startServer } from './process.ts';
 export async function startVictoriaMetrics(
   options: { port?: number; dataPath?: string } = {},
 ): Promise<ServerProcess & { url: string; dataPath: string }> {
-  const binary = findExecutable('victoria-metrics', ['/usr/bin/victoria-metrics', '/usr/sbin/victoria-metrics']);
+  const binary = findExecutable(TEST_SERVERS.victoriaMetrics.package, [
+    ...TEST_SERVERS.victoriaMetrics.executables,
+  ]);
   const port = options.port ?? (await freePort());
   const dataPath = options.dataPath ?? mkdtempSync(join(tmpdir(), 'victoria-'));
   const server = await startServer(

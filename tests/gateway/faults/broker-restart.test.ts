@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHandle, startGateway } from '../../../gateway/index.ts';
 import type { FleetGenerator, SimMessage } from '../../../simulator/generator.ts';
-import type { ServerProcess } from '../../support/process.ts';
+import type { ServerProcess } from '../../../lib/servers/process.ts';
 import { compareWithTruth, registerFleet, simulatedFleet } from '../fleet-fixture.ts';
 import { connectClient, tempDir, testConfig, waitFor } from '../support.ts';
 import { startPersistentMosquitto } from './persistent-mosquitto.ts';

@@ -1,8 +1,9 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../support/ports.ts';
-import { findExecutable, type ServerProcess, startServer } from '../../support/process.ts';
+import { freePort } from '../../../lib/servers/ports.ts';
+import { findExecutable, type ServerProcess, startServer } from '../../../lib/servers/process.ts';
+import { TEST_SERVERS } from '../../../scripts/test-servers.ts';
 
 /**
  * mosquitto with on-disk persistence (saved on a clean shutdown), so a restart on the same port and
@@ -11,7 +12,7 @@ import { findExecutable, type ServerProcess, startServer } from '../../support/p
 export async function startPersistentMosquitto(
   options: { port?: number; dir?: string } = {},
 ): Promise<ServerProcess & { url: string; dir: string }> {
-  const binary = findExecutable('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']);
+  const binary = findExecutable(TEST_SERVERS.mosquitto.package, [...TEST_SERVERS.mosquitto.executables]);
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mosquitto-persistent-'));
   // mosquitto started as root drops to the `mosquitto` user and then cannot write its database

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFlux } from '../../../gateway/timeseries/flux-query.ts';
 import { createTimeSeriesStore } from '../../../gateway/timeseries/index.ts';
 import type { AggregateQuery } from '../../../gateway/timeseries/types.ts';
-import { freePort } from '../../support/ports.ts';
+import { freePort } from '../../../lib/servers/ports.ts';
 import { byTime, fleetRegistered, randomReadings, referenceAggregate, waitFor } from './support.ts';
 
 const { INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET } = process.env;

@@ -1,7 +1,9 @@
 import { bucketStart } from '../../../gateway/timeseries/buckets.ts';
 import type { AcceptedReading, AggregateQuery, AggregateRow } from '../../../gateway/timeseries/types.ts';
-import { freePort } from '../../support/ports.ts';
-import { findExecutable, type ServerProcess, startServer } from '../../support/process.ts';
+import { freePort } from '../../../lib/servers/ports.ts';
+import { findExecutable, type ServerProcess, startServer } from '../../../lib/servers/process.ts';
+import { TEST_SERVERS } from '../../../scripts/test-servers.ts';
+import { waitFor as waitUntil } from '../../support/wait.ts';
 
 /** A small deterministic PRNG (mulberry32), so a failing property run can be replayed from its seed. */
 export function random(seed: number): () => number {
@@ -142,9 +144,8 @@ export async function startDedupVictoriaMetrics(
   dataPath: string,
   port?: number,
 ): Promise<ServerProcess & { url: string }> {
-  const binary = findExecutable('victoria-metrics', [
-    '/usr/bin/victoria-metrics',
-    '/usr/sbin/victoria-metrics',
+  const binary = findExecutable(TEST_SERVERS.victoriaMetrics.package, [
+    ...TEST_SERVERS.victoriaMetrics.executables,
   ]);
   const listenPort = port ?? (await freePort());
   const server = await startServer(
@@ -188,15 +189,11 @@ export async function exportSamples(url: string, metricName: string): Promise<Ma
   return samples;
 }
 
-/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes. */
-export async function waitFor(
+/** Polls `condition` every 100 ms until it holds; fails after `timeoutMs` scaled by `TEST_TIME_FACTOR`. */
+export function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitUntil(condition, what, { timeoutMs, intervalMs: 100 });
 }

@@ -9,7 +9,7 @@ import {
   TimeSeriesWriteError,
 } from '../../../gateway/timeseries/index.ts';
 import type { AggregateQuery } from '../../../gateway/timeseries/types.ts';
-import { freePort } from '../../support/ports.ts';
+import { freePort } from '../../../lib/servers/ports.ts';
 import { startVictoriaMetrics } from '../../support/victoria-metrics.ts';
 import {
   byTime,

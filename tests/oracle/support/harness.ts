@@ -15,7 +15,7 @@ import type { ReadingSource } from '../../../oracle/sources.ts';
 import { openStageStore } from '../../../oracle/stage-store.ts';
 import { createTxSender } from '../../../oracle/tx-sender.ts';
 import { afterAll, beforeAll } from 'vitest';
-import { startAnvil } from '../../support/anvil.ts';
+import { startAnvil } from '../../../lib/servers/anvil.ts';
 import type { TestDevice } from './fleet.ts';
 
 export const EPOCH_INSTANCE = 'epoch_test';
