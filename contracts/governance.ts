@@ -1,4 +1,13 @@
-import { type Abi, type Address, encodeFunctionData, type Hex, keccak256, toHex, zeroHash } from 'viem';
+import {
+  type Abi,
+  type Address,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  toHex,
+  type TransactionReceipt,
+  zeroHash,
+} from 'viem';
 import { governanceTimelockAbi } from './abis.ts';
 import { type ChainClients, writeAndWait } from './chain.ts';
 
@@ -27,6 +36,8 @@ export interface ScheduledBatch {
   operationId: Hex;
   /** Unix seconds from which the batch may be executed. */
   readyAtS: bigint;
+  /** The scheduling transaction's receipt (its `CallScheduled` events are the public notice). */
+  receipt: TransactionReceipt;
 }
 
 /**
@@ -69,7 +80,7 @@ export async function scheduleThroughTimelock(
     args: [operationId],
     blockNumber: receipt.blockNumber,
   });
-  return { targets, values, payloads, predecessor: zeroHash, salt, operationId, readyAtS };
+  return { targets, values, payloads, predecessor: zeroHash, salt, operationId, readyAtS, receipt };
 }
 
 /**
