@@ -1,4 +1,4 @@
-import { type Address, type Hex, getAddress, keccak256, padHex, stringToHex, zeroAddress } from 'viem';
+import { type Address, getAddress, keccak256, padHex, stringToHex, zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alwaysTrueVerifierAbi,
@@ -45,7 +45,6 @@ const governedAbi = [...governanceTimelockAbi, ...verifierRegistryAbi];
 let chain: TestChain;
 let admin: ChainClients;
 let operator: ChainClients;
-let stranger: ChainClients;
 let core: CoreContracts;
 let epochVerifier: Address;
 let registrationVerifier: Address;
@@ -68,7 +67,7 @@ const executeArgs = (batch: Awaited<ReturnType<typeof scheduleThroughTimelock>>)
 
 beforeAll(async () => {
   chain = await startTestChain();
-  [admin, operator, stranger] = chain.accounts as [ChainClients, ChainClients, ChainClients];
+  [admin, operator] = chain.accounts as [ChainClients, ChainClients];
   core = await deployCore(admin, { minDelayS: DELAY_S });
   epochVerifier = (await deployArtifact(admin, `Groth16Verifier_${EPOCH_INSTANCE}`)).address;
   registrationVerifier = (await deployArtifact(admin, `Groth16Verifier_${REGISTRATION_INSTANCE}`)).address;
