@@ -9,10 +9,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TransactionReceipt } from 'viem';
+import type { Address, TransactionReceipt } from 'viem';
 import { terminateCurves } from '../circuits/build.ts';
 import { proveBatch, toSolidityCalldata } from '../circuits/proving/prove.ts';
-import { revenueShareTokenAbi, testStablecoinAbi } from '../contracts/abis.ts';
+import {
+  poolRegistryAbi,
+  revenueShareTokenAbi,
+  testFxFeedAbi,
+  testStablecoinAbi,
+} from '../contracts/abis.ts';
 import { buildContracts, readArtifact } from '../contracts/build.ts';
 import { createChainClients, writeAndWait } from '../contracts/chain.ts';
 import { deployArtifact } from '../contracts/deploy.ts';
@@ -22,7 +27,14 @@ import {
   type PoolCircuits,
   ProvenPool,
 } from '../tests/contracts/proven-pool.ts';
-import { ANVIL_KEYS, circuitBuilt, deployCore } from '../tests/contracts/support.ts';
+import {
+  ANVIL_KEYS,
+  circuitBuilt,
+  deployCore,
+  instanceIdOf,
+  poolParams,
+} from '../tests/contracts/support.ts';
+import { CONVERSION_MODE, tokenArgs, tokenIssuance } from '../tests/contracts/token-fixture.ts';
 import { startAnvil } from '../lib/servers/anvil.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
@@ -75,7 +87,7 @@ try {
   const perInstance: Record<string, unknown>[] = [];
   let tokenPool: ProvenPool | undefined;
   for (const circuits of pairs) {
-    const verifiers = await deployTestVerifiers(admin, circuits);
+    const verifiers = await deployTestVerifiers(admin, core, circuits);
     const latest = (await admin.publicClient.getBlock()).timestamp;
     const pool = await ProvenPool.create(
       admin,
@@ -159,41 +171,86 @@ try {
   }
   figures.verifyProofGas = verifierGas;
 
-  // token operations on the first pool (epoch 2 has proven revenue)
+  // createPool at the first pair's depth: D Poseidon calls plus two verifier-registry lookups
+  const createdPool = await writeAndWait(admin, {
+    address: core.poolRegistry,
+    abi: poolRegistryAbi,
+    functionName: 'createPool',
+    args: [
+      poolParams({
+        operator: operator.account.address,
+        treeDepth: pairs[0]!.depth,
+        epochInstanceId: instanceIdOf({
+          template: 'EpochBatch',
+          batchSize: pairs[0]!.batchSize,
+          treeDepth: pairs[0]!.depth,
+        }),
+        registrationInstanceId: instanceIdOf({
+          template: 'Registration',
+          batchSize: pairs[0]!.registrationSlots,
+          treeDepth: pairs[0]!.depth,
+        }),
+      }),
+    ],
+  });
+  figures.createPoolGas = { treeDepth: pairs[0]!.depth, gas: gasOf(createdPool) };
+
+  // token operations on the first pool (epoch 2 has proven revenue): one token per conversion mode
   const pool = tokenPool!;
-  const token = (
-    await deployArtifact(admin, 'RevenueShareToken', [
-      'Bench share',
-      'BS',
-      admin.account.address,
-      core.attestationRegistry,
-      pool.poolId,
-      core.stablecoin,
-      1_400n * 10n ** 18n,
-    ])
-  ).address;
-  const t = { address: token, abi: revenueShareTokenAbi };
-  for (const role of ['AGENT_ROLE', 'DISTRIBUTOR_ROLE'] as const) {
-    const id = await admin.publicClient.readContract({ ...t, functionName: role });
-    await writeAndWait(admin, { ...t, functionName: 'grantRole', args: [id, admin.account.address] });
-  }
-  for (const holder of [holderA, holderB]) {
-    await writeAndWait(admin, { ...t, functionName: 'setVerified', args: [holder.account.address, true] });
-    await writeAndWait(admin, { ...t, functionName: 'mint', args: [holder.account.address, 10n ** 21n] });
-  }
+  const { timestamp } = await admin.publicClient.getBlock();
+  const fxFeed = (await deployArtifact(admin, 'TestFxFeed', [admin.account.address, 8, 'CNY / USD'])).address;
+  // 0.14 USD per CNY: the same 1,400e18 rate as the fixed-rate token
   await writeAndWait(admin, {
-    address: core.stablecoin,
-    abi: testStablecoinAbi,
-    functionName: 'mint',
-    args: [admin.account.address, 10n ** 15n],
+    address: fxFeed,
+    abi: testFxFeedAbi,
+    functionName: 'setAnswer',
+    args: [14_000_000n, timestamp],
   });
-  await writeAndWait(admin, {
-    address: core.stablecoin,
-    abi: testStablecoinAbi,
-    functionName: 'approve',
-    args: [token, 10n ** 15n],
-  });
-  figures.distributeGas = gasOf(await writeAndWait(admin, { ...t, functionName: 'distribute', args: [2n] }));
+  const issuances = {
+    fixedRate: tokenIssuance(),
+    fxFeed: tokenIssuance({
+      mode: CONVERSION_MODE.FxFeed,
+      fixedRateE18: 0n,
+      fx: { feed: fxFeed, maxAgeS: 86_400, minAnswer: 1_000_000n, maxAnswer: 100_000_000n },
+    }),
+  };
+  const distributeGas: Record<string, number> = {};
+  const tokens: Address[] = [];
+  for (const [mode, issuance] of Object.entries(issuances)) {
+    const token = (
+      await deployArtifact(
+        admin,
+        'RevenueShareToken',
+        tokenArgs(admin.account.address, core, pool.poolId, issuance),
+      )
+    ).address;
+    tokens.push(token);
+    const t = { address: token, abi: revenueShareTokenAbi };
+    for (const role of ['AGENT_ROLE', 'DISTRIBUTOR_ROLE'] as const) {
+      const id = await admin.publicClient.readContract({ ...t, functionName: role });
+      await writeAndWait(admin, { ...t, functionName: 'grantRole', args: [id, admin.account.address] });
+    }
+    for (const holder of [holderA, holderB]) {
+      await writeAndWait(admin, { ...t, functionName: 'setVerified', args: [holder.account.address, true] });
+      await writeAndWait(admin, { ...t, functionName: 'mint', args: [holder.account.address, 10n ** 21n] });
+    }
+    await writeAndWait(admin, {
+      address: core.stablecoin,
+      abi: testStablecoinAbi,
+      functionName: 'mint',
+      args: [admin.account.address, 10n ** 15n],
+    });
+    await writeAndWait(admin, {
+      address: core.stablecoin,
+      abi: testStablecoinAbi,
+      functionName: 'approve',
+      args: [token, 10n ** 15n],
+    });
+    distributeGas[mode] = gasOf(await writeAndWait(admin, { ...t, functionName: 'distribute', args: [2n] }));
+  }
+  figures.distributeGas = distributeGas;
+  // withdraw and transfer on the last token deployed (the FX-feed one; neither depends on the mode)
+  const t = { address: tokens.at(-1)!, abi: revenueShareTokenAbi };
   figures.withdrawFundsGas = gasOf(await writeAndWait(holderA, { ...t, functionName: 'withdrawFunds' }));
   figures.transferGas = gasOf(
     await writeAndWait(holderA, {

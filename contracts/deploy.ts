@@ -2,9 +2,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { poseidonContract } from 'circomlibjs';
-import { type Address, type Hex, stringToHex } from 'viem';
+import { type Address, type Hex, stringToHex, zeroAddress } from 'viem';
 import { BaseError } from '../lib/errors.ts';
-import { attestationRegistryAbi, iPoseidonT3Abi, poolRegistryAbi, revenueShareTokenAbi } from './abis.ts';
+import {
+  attestationRegistryAbi,
+  iPoseidonT3Abi,
+  poolRegistryAbi,
+  revenueShareTokenAbi,
+  testFxFeedAbi,
+  verifierRegistryAbi,
+} from './abis.ts';
 import { buildContracts, readArtifact } from './build.ts';
 import {
   ANVIL_FIRST_TEST_KEY,
@@ -13,6 +20,7 @@ import {
   deployBytecode,
   writeAndWait,
 } from './chain.ts';
+import { governThroughTimelock, LOCAL_CHAIN_ID, TEMPLATE_ID, type TimelockCall } from './governance.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,7 +43,62 @@ export interface PoolDeployConfig {
   /** Circuit instance of the registration verifier, e.g. "registration_demo"; same tree depth. */
   registrationVerifierInstance: string;
   /** Revenue-share token; default "<name> revenue share" / "RS<poolId>", rate 1,400e18 (1 fen = 0.0014 tUSD). */
-  token?: { name?: string; symbol?: string; conversionRateE18?: bigint };
+  token?: {
+    name?: string;
+    symbol?: string;
+    /** Fixed-rate mode: stablecoin units per pool minor unit, 18 decimals (default 1,400e18). */
+    conversionRateE18?: bigint;
+    /** FX-feed mode instead of a fixed rate. */
+    fx?: FxPayoutConfig;
+    /** Most tokens the agent may mint (default 10^9 tokens of 18 decimals); raised only through the timelock. */
+    supplyCap?: bigint;
+    /** Seconds after finalisation from which anyone may record an undistributed epoch (default 7 days). */
+    distributionGraceS?: number;
+  };
+}
+
+/** FX-feed payout: a Chainlink AggregatorV3Interface feed read at distribution. */
+export interface FxPayoutConfig {
+  /** The feed; default: a `TestFxFeed` (8 decimals) deployed with `testAnswer` (local development only). */
+  feed?: Address;
+  /** Answer of the deployed test feed (default 14,000,000: 0.14 stablecoin per currency unit). */
+  testAnswer?: bigint;
+  /** Oldest accepted answer, seconds. */
+  maxAgeS: number;
+  /** Accepted answer range, feed units. */
+  minAnswer: bigint;
+  maxAnswer: bigint;
+}
+
+/** How a pool's token converts revenue to stablecoin, as deployed. */
+export type PayoutDeployment =
+  | { mode: 'fixedRate'; conversionRateE18: string }
+  | {
+      mode: 'fxFeed';
+      feed: Address;
+      testFeed: boolean;
+      maxAgeS: number;
+      minAnswer: string;
+      maxAnswer: string;
+    };
+
+/** The governance timelock of a deployment. */
+export interface GovernanceConfig {
+  /** Minimum delay of every governed change, seconds (default 0 on the local chain; required elsewhere). */
+  minDelayS?: number;
+  /** Accounts that may schedule changes (default: the deployer). The deployer must be one to register verifiers. */
+  proposers?: Address[];
+  /** Accounts that may execute ready changes (default: the deployer; the zero address means anyone). */
+  executors?: Address[];
+}
+
+/** A circuit instance registered in the verifier registry. */
+export interface InstanceDeployment {
+  instanceId: Hex;
+  template: 'EpochBatch' | 'Registration';
+  batchSize: number;
+  treeDepth: number;
+  verifier: Address;
 }
 
 /** A created pool in the deployment file. */
@@ -46,10 +109,17 @@ export interface PoolDeployment {
   treeDepth: number;
   epochVerifierInstance: string;
   registrationVerifierInstance: string;
+  /** Verifier registry ids of the two instances (what the pool stores). */
+  epochInstanceId: Hex;
+  registrationInstanceId: Hex;
+  /** The verifiers the instances resolved to at deployment. */
   epochVerifier: Address;
   registrationVerifier: Address;
   feed: Address;
   token: Address;
+  payout: PayoutDeployment;
+  supplyCap: string;
+  distributionGraceS: number;
   currencyCode: string;
   currencyDecimals: number;
   maxTariffMinorPerKwh: number;
@@ -67,11 +137,17 @@ export interface Deployment {
   deployedAtBlock: string;
   contracts: {
     poseidonT3: Address;
+    timelock: Address;
+    verifierRegistry: Address;
     poolRegistry: Address;
     attestationRegistry: Address;
     stablecoin: Address;
   };
+  governance: { minDelayS: number; proposers: Address[]; executors: Address[] };
+  /** Verifier addresses by circuit instance name. */
   verifiers: Record<string, Address>;
+  /** Verifier registry entries by circuit instance name. */
+  instances: Record<string, InstanceDeployment>;
   pools: PoolDeployment[];
 }
 
@@ -86,6 +162,8 @@ export interface DeployAllOptions {
   outFile?: string | false;
   /** Build contracts first (cached; default true). */
   build?: boolean;
+  /** The governance timelock (verifier registry, payout parameters). */
+  governance?: GovernanceConfig;
 }
 
 /** A deployment could not proceed (bad configuration or missing verifier). */
@@ -149,8 +227,9 @@ export async function deployArtifact(
 }
 
 /**
- * Deploys the whole on-chain side: Poseidon(2), the Groth16 verifiers the pools need, the pool registry,
- * the attestation registry, a test stablecoin, and per pool: the pool, its attester role, its revenue feed and
+ * Deploys the whole on-chain side: Poseidon(2), the governance timelock, the verifier registry (owned by the
+ * timelock), the Groth16 verifiers the pools need (registered per circuit instance through the timelock), the
+ * pool registry, the attestation registry, a test stablecoin, and per pool: the pool, its attester role, its revenue feed and
  * its revenue-share token (agent and distributor roles to the operator). Writes `deployments/<chainId>.json`.
  *
  * @example
@@ -166,25 +245,35 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     privateKey: options.privateKey ?? ANVIL_FIRST_TEST_KEY,
   });
   const deployer = clients.account.address;
-  const instances = readInstances();
-  const depths = options.pools.map((pool) => treeDepthOf(pool, instances));
+  const allInstances = readInstances();
+  const depths = options.pools.map((pool) => treeDepthOf(pool, allInstances));
   // readers scan events from here: the first deployment transaction lands in the next block
   const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
 
+  const local = options.chainId === LOCAL_CHAIN_ID;
+  const governance = governanceOf(options.governance, deployer, local);
+
   const poseidonT3 = await deployPoseidonT3(clients);
-  const verifiers: Record<string, Address> = {};
-  for (const pool of options.pools) {
-    for (const instance of [pool.epochVerifierInstance, pool.registrationVerifierInstance]) {
-      if (verifiers[instance]) continue;
-      if (!existsSync(join(projectRoot, 'build', 'contracts', `Groth16Verifier_${instance}.json`))) {
-        throw new DeployConfigError(`no compiled verifier for circuit instance ${instance}`, {
-          hint: `run \`npm run build:circuits ${instance}\` then \`npm run build:contracts\``,
-        });
-      }
-      verifiers[instance] = (await deployArtifact(clients, `Groth16Verifier_${instance}`)).address;
-    }
-  }
-  const poolRegistry = (await deployArtifact(clients, 'PoolRegistry', [deployer, poseidonT3])).address;
+  const timelock = (
+    await deployArtifact(clients, 'GovernanceTimelock', [
+      BigInt(governance.minDelayS),
+      governance.proposers,
+      governance.executors,
+      zeroAddress,
+    ])
+  ).address;
+  const verifierRegistry = (await deployArtifact(clients, 'VerifierRegistry', [timelock])).address;
+  const verifiers = await deployVerifiers(clients, options.pools);
+  const instances = await registerInstances(clients, {
+    timelock,
+    verifierRegistry,
+    verifiers,
+    instances: allInstances,
+    local,
+  });
+  const poolRegistry = (
+    await deployArtifact(clients, 'PoolRegistry', [deployer, poseidonT3, verifierRegistry])
+  ).address;
   const attestationRegistry = (await deployArtifact(clients, 'AttestationRegistry', [deployer, poolRegistry]))
     .address;
   const stablecoin = (await deployArtifact(clients, 'TestStablecoin', [deployer])).address;
@@ -198,8 +287,10 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
         poolRegistry,
         attestationRegistry,
         stablecoin,
-        epochVerifier: verifiers[config.epochVerifierInstance]!,
-        registrationVerifier: verifiers[config.registrationVerifierInstance]!,
+        timelock,
+        local,
+        epochInstance: instances[config.epochVerifierInstance]!,
+        registrationInstance: instances[config.registrationVerifierInstance]!,
       }),
     );
   }
@@ -209,8 +300,10 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     rpcUrl: options.rpcUrl,
     deployer,
     deployedAtBlock: startBlock.toString(),
-    contracts: { poseidonT3, poolRegistry, attestationRegistry, stablecoin },
+    contracts: { poseidonT3, timelock, verifierRegistry, poolRegistry, attestationRegistry, stablecoin },
+    governance,
     verifiers,
+    instances,
     pools,
   };
   const outFile = options.outFile ?? join(projectRoot, 'deployments', `${options.chainId}.json`);
@@ -221,6 +314,149 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
   return deployment;
 }
 
+/** The governance settings with defaults; a delay must be chosen explicitly off the local chain. */
+function governanceOf(
+  config: GovernanceConfig | undefined,
+  deployer: Address,
+  local: boolean,
+): Deployment['governance'] {
+  if (config?.minDelayS === undefined && !local) {
+    throw new DeployConfigError('no timelock delay configured', {
+      hint: 'set governance.minDelayS (seconds investors get to see a change coming)',
+    });
+  }
+  const governance = {
+    minDelayS: config?.minDelayS ?? 0,
+    proposers: config?.proposers ?? [deployer],
+    executors: config?.executors ?? [deployer],
+  };
+  const canExecute = governance.executors.includes(deployer) || governance.executors.includes(zeroAddress);
+  if (!governance.proposers.includes(deployer) || !canExecute) {
+    throw new DeployConfigError('the deployer cannot register the verifiers through the timelock', {
+      details: `proposers ${governance.proposers.join(', ')}; executors ${governance.executors.join(', ')}`,
+      hint: 'include the deployer among the proposers and executors (renounce the roles after deployment)',
+    });
+  }
+  return governance;
+}
+
+/** Deploys the Groth16 verifier of every circuit instance the pools use, once each. */
+async function deployVerifiers(
+  clients: ChainClients,
+  pools: readonly PoolDeployConfig[],
+): Promise<Record<string, Address>> {
+  const verifiers: Record<string, Address> = {};
+  for (const pool of pools) {
+    for (const instance of [pool.epochVerifierInstance, pool.registrationVerifierInstance]) {
+      if (verifiers[instance]) continue;
+      if (!existsSync(join(projectRoot, 'build', 'contracts', `Groth16Verifier_${instance}.json`))) {
+        throw new DeployConfigError(`no compiled verifier for circuit instance ${instance}`, {
+          hint: `run \`npm run build:circuits ${instance}\` then \`npm run build:contracts\``,
+        });
+      }
+      verifiers[instance] = (await deployArtifact(clients, `Groth16Verifier_${instance}`)).address;
+    }
+  }
+  return verifiers;
+}
+
+/**
+ * Registers each verifier under its circuit instance (template, batch size, depth) in the verifier registry,
+ * through the timelock: one scheduled batch, the delay waited (moved on a local chain), then executed.
+ */
+export async function registerInstances(
+  clients: ChainClients,
+  input: {
+    timelock: Address;
+    verifierRegistry: Address;
+    verifiers: Record<string, Address>;
+    instances: Record<string, InstanceConfig>;
+    local: boolean;
+  },
+): Promise<Record<string, InstanceDeployment>> {
+  const registered: Record<string, InstanceDeployment> = {};
+  const calls: TimelockCall[] = [];
+  for (const [name, verifier] of Object.entries(input.verifiers)) {
+    const config = input.instances[name]!;
+    const template = config.template as InstanceDeployment['template'];
+    const [batchSize, treeDepth] = config.params as [number, number];
+    const args = [TEMPLATE_ID[template], batchSize, treeDepth] as const;
+    const instanceId = await clients.publicClient.readContract({
+      address: input.verifierRegistry,
+      abi: verifierRegistryAbi,
+      functionName: 'instanceIdOf',
+      args,
+    });
+    registered[name] = { instanceId, template, batchSize, treeDepth, verifier };
+    calls.push({
+      target: input.verifierRegistry,
+      abi: verifierRegistryAbi,
+      functionName: 'setVerifier',
+      args: [...args, verifier],
+    });
+  }
+  if (calls.length > 0) await governThroughTimelock(clients, input.timelock, calls, { local: input.local });
+  return registered;
+}
+
+/** The token's issuance parameters (conversion mode, cap, grace) and what the deployment file records. */
+async function issuanceOf(
+  clients: ChainClients,
+  config: PoolDeployConfig,
+  currencyCode: string,
+): Promise<{ issuance: unknown; payout: PayoutDeployment; supplyCap: bigint; distributionGraceS: number }> {
+  const supplyCap = config.token?.supplyCap ?? 10n ** 9n * 10n ** 18n;
+  const distributionGraceS = config.token?.distributionGraceS ?? 7 * 24 * 3600;
+  const fx = config.token?.fx;
+  const fixedRateE18 = config.token?.conversionRateE18 ?? 1_400n * 10n ** 18n;
+  let payout: PayoutDeployment = { mode: 'fixedRate', conversionRateE18: fixedRateE18.toString() };
+  let fxArg: { feed: Address; maxAgeS: number; minAnswer: bigint; maxAnswer: bigint } = {
+    feed: zeroAddress,
+    maxAgeS: 0,
+    minAnswer: 0n,
+    maxAnswer: 0n,
+  };
+  if (fx) {
+    const feed =
+      fx.feed ?? (await deployTestFxFeed(clients, `${currencyCode} / USD`, fx.testAnswer ?? 14_000_000n));
+    fxArg = { feed, maxAgeS: fx.maxAgeS, minAnswer: fx.minAnswer, maxAnswer: fx.maxAnswer };
+    payout = {
+      mode: 'fxFeed',
+      feed,
+      testFeed: fx.feed === undefined,
+      maxAgeS: fx.maxAgeS,
+      minAnswer: fx.minAnswer.toString(),
+      maxAnswer: fx.maxAnswer.toString(),
+    };
+  }
+  const issuance = {
+    mode: fx ? 1 : 0,
+    fixedRateE18: fx ? 0n : fixedRateE18,
+    fx: fxArg,
+    supplyCap,
+    distributionGraceS,
+  };
+  return { issuance, payout, supplyCap, distributionGraceS };
+}
+
+/** Deploys a `TestFxFeed` (8 decimals) answering `answer` as of the latest block (local development only). */
+export async function deployTestFxFeed(
+  clients: ChainClients,
+  description: string,
+  answer: bigint,
+): Promise<Address> {
+  const feed = (await deployArtifact(clients, 'TestFxFeed', [clients.account.address, 8, description]))
+    .address;
+  const { timestamp } = await clients.publicClient.getBlock();
+  await writeAndWait(clients, {
+    address: feed,
+    abi: testFxFeedAbi,
+    functionName: 'setAnswer',
+    args: [answer, timestamp],
+  });
+  return feed;
+}
+
 async function deployPool(
   clients: ChainClients,
   input: {
@@ -229,8 +465,10 @@ async function deployPool(
     poolRegistry: Address;
     attestationRegistry: Address;
     stablecoin: Address;
-    epochVerifier: Address;
-    registrationVerifier: Address;
+    timelock: Address;
+    local: boolean;
+    epochInstance: InstanceDeployment;
+    registrationInstance: InstanceDeployment;
   },
 ): Promise<PoolDeployment> {
   const { config } = input;
@@ -255,8 +493,8 @@ async function deployPool(
         epochLengthS: config.epochLengthS,
         genesisTs: BigInt(config.genesisTs),
         investorShareBps: config.investorShareBps,
-        epochVerifier: input.epochVerifier,
-        registrationVerifier: input.registrationVerifier,
+        epochInstanceId: input.epochInstance.instanceId,
+        registrationInstanceId: input.registrationInstance.instanceId,
         treeDepth: input.treeDepth,
       },
     ],
@@ -282,15 +520,17 @@ async function deployPool(
     args: [attesterRole, operator],
   });
   const feed = (await deployArtifact(clients, 'RevenueFeed', [input.attestationRegistry, poolId])).address;
+  const { issuance, payout, supplyCap, distributionGraceS } = await issuanceOf(clients, config, currencyCode);
   const token = (
     await deployArtifact(clients, 'RevenueShareToken', [
       config.token?.name ?? `${config.name} revenue share`,
       config.token?.symbol ?? `RS${poolId}`,
       clients.account.address,
+      input.timelock,
       input.attestationRegistry,
       poolId,
       input.stablecoin,
-      config.token?.conversionRateE18 ?? 1_400n * 10n ** 18n,
+      issuance,
     ])
   ).address;
   for (const role of ['AGENT_ROLE', 'DISTRIBUTOR_ROLE'] as const) {
@@ -313,10 +553,15 @@ async function deployPool(
     treeDepth: input.treeDepth,
     epochVerifierInstance: config.epochVerifierInstance,
     registrationVerifierInstance: config.registrationVerifierInstance,
-    epochVerifier: input.epochVerifier,
-    registrationVerifier: input.registrationVerifier,
+    epochInstanceId: input.epochInstance.instanceId,
+    registrationInstanceId: input.registrationInstance.instanceId,
+    epochVerifier: input.epochInstance.verifier,
+    registrationVerifier: input.registrationInstance.verifier,
     feed,
     token,
+    payout,
+    supplyCap: supplyCap.toString(),
+    distributionGraceS,
     currencyCode,
     currencyDecimals,
     maxTariffMinorPerKwh: config.maxTariffMinorPerKwh,

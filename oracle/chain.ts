@@ -1,4 +1,4 @@
-import type { Address, Hash, PublicClient } from 'viem';
+import type { Address, Hash, Hex, PublicClient } from 'viem';
 import type { AttestationEvent } from '../verifier/checks.ts';
 import { attestationRegistryAbi, poolRegistryAbi } from '../contracts/abis.ts';
 
@@ -19,6 +19,10 @@ export interface ChainPool {
   activeCount: number;
   investorShareBps: number;
   currencyDecimals: number;
+  /** Verifier registry instance ids of the pool's proofs. */
+  epochInstanceId: Hex;
+  registrationInstanceId: Hex;
+  /** The verifiers the instances resolve to now (governance can replace them after the timelock delay). */
   epochVerifier: Address;
   registrationVerifier: Address;
   emptyRoot: bigint;
@@ -56,12 +60,11 @@ export async function readPool(
   contracts: OracleContracts,
   poolId: number,
 ): Promise<ChainPool> {
-  const pool = await client.readContract({
-    address: contracts.poolRegistry,
-    abi: poolRegistryAbi,
-    functionName: 'getPool',
-    args: [poolId],
-  });
+  const registry = { address: contracts.poolRegistry, abi: poolRegistryAbi } as const;
+  const [pool, [epochVerifier, registrationVerifier]] = await Promise.all([
+    client.readContract({ ...registry, functionName: 'getPool', args: [poolId] }),
+    client.readContract({ ...registry, functionName: 'verifiersOf', args: [poolId] }),
+  ]);
   return {
     poolId,
     maxTariffMinorPerKwh: Number(pool.maxTariffMinorPerKwh),
@@ -72,8 +75,10 @@ export async function readPool(
     activeCount: Number(pool.activeCount),
     investorShareBps: Number(pool.investorShareBps),
     currencyDecimals: Number(pool.currencyDecimals),
-    epochVerifier: pool.epochVerifier,
-    registrationVerifier: pool.registrationVerifier,
+    epochInstanceId: pool.epochInstanceId,
+    registrationInstanceId: pool.registrationInstanceId,
+    epochVerifier,
+    registrationVerifier,
     emptyRoot: pool.emptyRoot,
   };
 }

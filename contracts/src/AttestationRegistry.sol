@@ -7,9 +7,13 @@ import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {IEpochBatchVerifier} from "./interfaces/IEpochBatchVerifier.sol";
 import {IPoolRegistry} from "./interfaces/IPoolRegistry.sol";
 import {IRegistrationBatchVerifier} from "./interfaces/IRegistrationBatchVerifier.sol";
+import {IVerifierRegistry} from "./interfaces/IVerifierRegistry.sol";
 
 /// @title Attestation registry
-/// @notice See {IAttestationRegistry}. The admin grants each pool's attester role (the oracle's key).
+/// @notice See {IAttestationRegistry}. The admin grants each pool's attester role (the oracle's key). Proofs
+/// are checked by the verifier the governance-controlled verifier registry holds for the pool's instance at the
+/// time of submission (a replacement, executed by the timelock after its public delay, applies to every pool of
+/// that instance).
 contract AttestationRegistry is IAttestationRegistry, AccessControl {
   // Epoch batch public signal indices (docs/SPEC.md section 6).
   uint256 private constant E_POOL = 0;
@@ -44,6 +48,7 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl {
   }
 
   IPoolRegistry private immutable i_poolRegistry;
+  IVerifierRegistry private immutable i_verifierRegistry;
   mapping(uint32 poolId => PoolState state) private s_states;
   mapping(uint32 poolId => mapping(uint64 epoch => Round round)) private s_rounds;
   mapping(bytes32 batchHash => bool accepted) private s_acceptedBatches;
@@ -52,6 +57,7 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl {
   /// @param poolRegistry_ The pool registry.
   constructor(address admin, IPoolRegistry poolRegistry_) {
     i_poolRegistry = poolRegistry_;
+    i_verifierRegistry = poolRegistry_.verifierRegistry();
     _grantRole(DEFAULT_ADMIN_ROLE, admin);
   }
 
@@ -75,8 +81,9 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl {
     if (pubSignals[R_OLD_CHAIN] != oldChain) revert ChainMismatch(poolId, oldCount, oldChain, pubSignals[R_OLD_CHAIN]);
     uint256 newChain = i_poolRegistry.chainAt(poolId, newCount);
     if (pubSignals[R_NEW_CHAIN] != newChain) revert ChainMismatch(poolId, newCount, newChain, pubSignals[R_NEW_CHAIN]);
-    if (!IRegistrationBatchVerifier(pool.registrationVerifier).verifyProof(proof.a, proof.b, proof.c, pubSignals)) {
-      revert InvalidProof(poolId, pool.registrationVerifier);
+    address verifier = i_verifierRegistry.verifierOf(pool.registrationInstanceId);
+    if (!IRegistrationBatchVerifier(verifier).verifyProof(proof.a, proof.b, proof.c, pubSignals)) {
+      revert InvalidProof(poolId, verifier);
     }
 
     state.stateRoot = pubSignals[R_NEW_ROOT];
@@ -94,8 +101,9 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl {
     IPoolRegistry.Pool memory pool = i_poolRegistry.getPool(poolId);
     PoolState storage state = s_states[poolId];
     (uint256 oldRoot, bytes32 batchHash) = _checkBatchSignals(poolId, epoch, pool, state, pubSignals);
-    if (!IEpochBatchVerifier(pool.epochVerifier).verifyProof(proof.a, proof.b, proof.c, pubSignals)) {
-      revert InvalidProof(poolId, pool.epochVerifier);
+    address verifier = i_verifierRegistry.verifierOf(pool.epochInstanceId);
+    if (!IEpochBatchVerifier(verifier).verifyProof(proof.a, proof.b, proof.c, pubSignals)) {
+      revert InvalidProof(poolId, verifier);
     }
 
     s_acceptedBatches[batchHash] = true;
@@ -209,7 +217,7 @@ contract AttestationRegistry is IAttestationRegistry, AccessControl {
 
   /// @inheritdoc ITypeAndVersion
   function typeAndVersion() external pure returns (string memory) {
-    return "AttestationRegistry 1.0.0";
+    return "AttestationRegistry 2.0.0";
   }
 
   /// @dev Every check of an epoch batch except the proof itself; returns the current root and the batch hash.

@@ -5,6 +5,7 @@ import {ITypeAndVersion} from "@chainlink/contracts/src/v0.8/shared/interfaces/I
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IPoolRegistry} from "./interfaces/IPoolRegistry.sol";
 import {IPoseidonT3} from "./interfaces/IPoseidonT3.sol";
+import {IVerifierRegistry} from "./interfaces/IVerifierRegistry.sol";
 
 /// @title Pool and device registry
 /// @notice See {IPoolRegistry}. The admin (DEFAULT_ADMIN_ROLE) creates pools; each pool's operator role
@@ -19,9 +20,12 @@ contract PoolRegistry is IPoolRegistry, AccessControl {
   uint8 internal constant KIND_EV = 1;
   uint8 internal constant KIND_PV = 2;
   uint8 internal constant MAX_TREE_DEPTH = 32;
+  uint8 internal constant TEMPLATE_EPOCH_BATCH = 1;
+  uint8 internal constant TEMPLATE_REGISTRATION = 2;
   uint16 internal constant MAX_BPS = 10_000;
 
   IPoseidonT3 private immutable i_poseidonT3;
+  IVerifierRegistry private immutable i_verifierRegistry;
   uint32 private s_poolCount;
   mapping(uint32 poolId => Pool pool) private s_pools;
   mapping(uint256 keyHash => Device device) private s_devices;
@@ -29,19 +33,22 @@ contract PoolRegistry is IPoolRegistry, AccessControl {
 
   /// @param admin Receives DEFAULT_ADMIN_ROLE (creates pools, manages roles).
   /// @param poseidonT3_ The Poseidon(2) contract (circomlibjs `createCode(2)`).
-  constructor(address admin, IPoseidonT3 poseidonT3_) {
+  /// @param verifierRegistry_ The governance-controlled verifier registry.
+  constructor(address admin, IPoseidonT3 poseidonT3_, IVerifierRegistry verifierRegistry_) {
     if (address(poseidonT3_).code.length == 0) revert VerifierNotContract(address(poseidonT3_));
+    if (address(verifierRegistry_).code.length == 0) revert VerifierNotContract(address(verifierRegistry_));
     i_poseidonT3 = poseidonT3_;
+    i_verifierRegistry = verifierRegistry_;
     _grantRole(DEFAULT_ADMIN_ROLE, admin);
   }
 
   /// @inheritdoc IPoolRegistry
   function createPool(PoolParams calldata params) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint32 poolId) {
     if (params.operator == address(0)) revert OperatorZeroAddress();
-    if (params.epochVerifier.code.length == 0) revert VerifierNotContract(params.epochVerifier);
-    if (params.registrationVerifier.code.length == 0) revert VerifierNotContract(params.registrationVerifier);
     if (params.investorShareBps > MAX_BPS) revert InvestorShareOutOfRange(params.investorShareBps);
     if (params.treeDepth == 0 || params.treeDepth > MAX_TREE_DEPTH) revert TreeDepthOutOfRange(params.treeDepth);
+    _checkInstance(params.epochInstanceId, TEMPLATE_EPOCH_BATCH, params.treeDepth);
+    _checkInstance(params.registrationInstanceId, TEMPLATE_REGISTRATION, params.treeDepth);
     if (params.epochLengthS == 0) revert EpochLengthZero();
     if (params.maxTariffMinorPerKwh == 0) revert MaxTariffZero();
     if (params.currencyDecimals > 18) revert CurrencyDecimalsOutOfRange(params.currencyDecimals);
@@ -60,8 +67,8 @@ contract PoolRegistry is IPoolRegistry, AccessControl {
     pool.maxTariffMinorPerKwh = params.maxTariffMinorPerKwh;
     pool.epochLengthS = params.epochLengthS;
     pool.genesisTs = params.genesisTs;
-    pool.epochVerifier = params.epochVerifier;
-    pool.registrationVerifier = params.registrationVerifier;
+    pool.epochInstanceId = params.epochInstanceId;
+    pool.registrationInstanceId = params.registrationInstanceId;
     pool.emptyRoot = emptyRoot;
     _grantRole(poolOperatorRole(poolId), params.operator);
     emit PoolCreated(poolId, params.operator, pool);
@@ -146,9 +153,29 @@ contract PoolRegistry is IPoolRegistry, AccessControl {
     return address(i_poseidonT3);
   }
 
+  /// @inheritdoc IPoolRegistry
+  function verifierRegistry() external view returns (IVerifierRegistry) {
+    return i_verifierRegistry;
+  }
+
+  /// @inheritdoc IPoolRegistry
+  function verifiersOf(uint32 poolId) external view returns (address epochVerifier, address registrationVerifier) {
+    Pool storage pool = _existingPool(poolId);
+    epochVerifier = i_verifierRegistry.verifierOf(pool.epochInstanceId);
+    registrationVerifier = i_verifierRegistry.verifierOf(pool.registrationInstanceId);
+  }
+
   /// @inheritdoc ITypeAndVersion
   function typeAndVersion() external pure returns (string memory) {
-    return "PoolRegistry 1.0.0";
+    return "PoolRegistry 2.0.0";
+  }
+
+  /// @dev The instance is registered, of `template`, and of the pool's tree depth.
+  function _checkInstance(bytes32 instanceId, uint8 template, uint8 treeDepth) private view {
+    IVerifierRegistry.Instance memory instance = i_verifierRegistry.getInstance(instanceId);
+    if (instance.verifier == address(0)) revert VerifierInstanceUnknown(instanceId);
+    if (instance.template != template) revert VerifierInstanceTemplateMismatch(instanceId, template, instance.template);
+    if (instance.treeDepth != treeDepth) revert TreeDepthMismatch(instanceId, instance.treeDepth, treeDepth);
   }
 
   function _existingPool(uint32 poolId) private view returns (Pool storage pool) {

@@ -4,12 +4,14 @@ pragma solidity ^0.8.24;
 import {ITypeAndVersion} from "@chainlink/contracts/src/v0.8/shared/interfaces/ITypeAndVersion.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IAttestationRegistry} from "./interfaces/IAttestationRegistry.sol";
 import {IFundsDistributionToken} from "./interfaces/IFundsDistributionToken.sol";
 import {IRevenueShareToken} from "./interfaces/IRevenueShareToken.sol";
@@ -30,14 +32,31 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
   bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
   /// @inheritdoc IRevenueShareToken
   bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
+  /// @inheritdoc IRevenueShareToken
+  bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
   uint256 private constant POINTS_MULTIPLIER = 2 ** 128;
   uint256 private constant BPS_TIMES_RATE_ONE = 10_000 * 1e18;
+
+  /// @dev The conversion mode and the feed, packed in one slot (read together at distribution).
+  struct FxState {
+    ConversionMode mode;
+    AggregatorV3Interface feed;
+    uint32 maxAgeS;
+    uint8 feedDecimals;
+  }
 
   IAttestationRegistry private immutable i_attestations;
   IERC20 private immutable i_stablecoin;
   uint32 private immutable i_poolId;
+  uint32 private immutable i_distributionGraceS;
+  uint8 private immutable i_currencyDecimals;
+  uint8 private immutable i_stablecoinDecimals;
 
+  FxState private s_fx;
+  uint128 private s_fxMinAnswer;
+  uint128 private s_fxMaxAnswer;
   uint256 private s_conversionRateE18;
+  uint256 private s_supplyCap;
   uint256 private s_pointsPerShare;
   uint256 private s_totalDepositedUnits;
   uint256 private s_totalWithdrawnUnits;
@@ -49,28 +68,36 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
 
   /// @param name_ ERC-20 name.
   /// @param symbol_ ERC-20 symbol.
-  /// @param admin Receives DEFAULT_ADMIN_ROLE (grants agent and distributor roles, sets the rate).
+  /// @param admin Receives DEFAULT_ADMIN_ROLE (grants agent and distributor roles).
+  /// @param governance Receives GOVERNANCE_ROLE (rate, feed, supply cap): the timelock.
   /// @param attestations The attestation registry.
   /// @param poolId_ The pool whose revenue the token shares (must exist).
-  /// @param stablecoin_ The stablecoin paid to holders.
-  /// @param conversionRateE18_ Stablecoin units per pool minor unit, 18-decimal fixed point.
+  /// @param stablecoin_ The stablecoin paid to holders (IERC20Metadata, for its decimals).
+  /// @param issuance Conversion mode, fixed rate or feed, supply cap and grace period.
   constructor(
     string memory name_,
     string memory symbol_,
     address admin,
+    address governance,
     IAttestationRegistry attestations,
     uint32 poolId_,
     IERC20 stablecoin_,
-    uint256 conversionRateE18_
+    Issuance memory issuance
   ) ERC20(name_, symbol_) {
-    if (admin == address(0) || address(stablecoin_) == address(0)) revert ZeroAddress();
-    if (conversionRateE18_ == 0) revert ConversionRateZero();
-    attestations.poolRegistry().getPool(poolId_); // reverts with PoolNotFound for an unknown pool
+    if (admin == address(0) || governance == address(0) || address(stablecoin_) == address(0)) revert ZeroAddress();
+    // reverts with PoolNotFound for an unknown pool
+    i_currencyDecimals = attestations.poolRegistry().getPool(poolId_).currencyDecimals;
+    i_stablecoinDecimals = IERC20Metadata(address(stablecoin_)).decimals();
     i_attestations = attestations;
     i_stablecoin = stablecoin_;
     i_poolId = poolId_;
-    s_conversionRateE18 = conversionRateE18_;
+    i_distributionGraceS = issuance.distributionGraceS;
+    if (issuance.mode == ConversionMode.FixedRate) _setConversionRate(issuance.fixedRateE18);
+    else _setFxFeed(issuance.fx);
+    s_supplyCap = issuance.supplyCap;
     _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    _setRoleAdmin(GOVERNANCE_ROLE, GOVERNANCE_ROLE);
+    _grantRole(GOVERNANCE_ROLE, governance);
   }
 
   // ------------------------------------------------------------------ compliance (ERC-3643 subset)
@@ -100,6 +127,8 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
   /// @inheritdoc IRevenueShareToken
   function mint(address to, uint256 amount) external onlyRole(AGENT_ROLE) {
     _requireEligibleReceiver(to);
+    uint256 newSupply = totalSupply() + amount;
+    if (newSupply > s_supplyCap) revert SupplyCapExceeded(s_supplyCap, newSupply);
     _mint(to, amount);
   }
 
@@ -158,22 +187,30 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
   function distribute(uint64 epoch) external onlyRole(DISTRIBUTOR_ROLE) nonReentrant {
     EpochDistribution storage record = s_distributions[epoch];
     if (record.distributedAt != 0) revert EpochAlreadyDistributed(epoch);
-    uint64 lastFinalisedEpoch = i_attestations.lastFinalisedEpochOf(i_poolId);
-    if (epoch == 0 || epoch > lastFinalisedEpoch) revert EpochNotFinalised(i_poolId, epoch, lastFinalisedEpoch);
-    uint128 revenueMinor = i_attestations.getRound(i_poolId, epoch).revenueMinor;
-    uint16 investorShareBps = i_attestations.poolRegistry().getPool(i_poolId).investorShareBps;
-    uint256 rate = s_conversionRateE18;
-    uint256 requiredUnits = Math.mulDiv(uint256(revenueMinor) * investorShareBps, rate, BPS_TIMES_RATE_ONE);
+    // a recorded epoch keeps the amount fixed when it was recorded; otherwise it is fixed now
+    if (record.recordedAt == 0) _fixRequired(record, _finalisedRound(epoch).revenueMinor);
+    uint256 requiredUnits = record.requiredUnits;
     if (requiredUnits > 0 && totalSupply() == 0) revert NoTokenHolders();
 
-    record.revenueMinor = revenueMinor;
-    record.investorShareBps = investorShareBps;
     record.distributedAt = uint64(block.timestamp);
-    record.stablecoinPerMinorE18 = rate;
-    record.requiredUnits = requiredUnits;
     uint256 depositedUnits = _pullAndDistribute(requiredUnits);
     record.depositedUnits = depositedUnits;
-    emit EpochDistributed(epoch, revenueMinor, requiredUnits, depositedUnits, requiredUnits - depositedUnits);
+    emit EpochDistributed(epoch, record.revenueMinor, requiredUnits, depositedUnits, requiredUnits - depositedUnits);
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function recordUndistributed(uint64 epoch) external {
+    EpochDistribution storage record = s_distributions[epoch];
+    if (record.distributedAt != 0) revert EpochAlreadyDistributed(epoch);
+    if (record.recordedAt != 0) revert EpochAlreadyRecorded(epoch);
+    IAttestationRegistry.Round memory round = _finalisedRound(epoch);
+    uint256 dueAt = uint256(round.updatedAt) + i_distributionGraceS;
+    if (block.timestamp < dueAt) revert GracePeriodNotOver(epoch, dueAt, block.timestamp);
+    _fixRequired(record, round.revenueMinor);
+    record.recordedAt = uint64(block.timestamp);
+    emit UndistributedRecorded(
+      epoch, round.revenueMinor, record.stablecoinPerMinorE18, record.requiredUnits, msg.sender
+    );
   }
 
   /// @inheritdoc IRevenueShareToken
@@ -200,11 +237,21 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
   }
 
   /// @inheritdoc IRevenueShareToken
-  function setConversionRate(uint256 stablecoinPerMinorE18) external onlyRole(DEFAULT_ADMIN_ROLE) {
-    if (stablecoinPerMinorE18 == 0) revert ConversionRateZero();
-    uint256 oldRate = s_conversionRateE18;
-    s_conversionRateE18 = stablecoinPerMinorE18;
-    emit ConversionRateSet(oldRate, stablecoinPerMinorE18);
+  function setConversionRate(uint256 stablecoinPerMinorE18) external onlyRole(GOVERNANCE_ROLE) {
+    _setConversionRate(stablecoinPerMinorE18);
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function setFxFeed(FxFeedConfig calldata fx) external onlyRole(GOVERNANCE_ROLE) {
+    _setFxFeed(fx);
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function setSupplyCap(uint256 newSupplyCap) external onlyRole(GOVERNANCE_ROLE) {
+    if (newSupplyCap < totalSupply()) revert SupplyCapBelowSupply(newSupplyCap, totalSupply());
+    uint256 oldSupplyCap = s_supplyCap;
+    s_supplyCap = newSupplyCap;
+    emit SupplyCapSet(oldSupplyCap, newSupplyCap);
   }
 
   /// @inheritdoc IFundsDistributionToken
@@ -247,7 +294,28 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
 
   /// @inheritdoc IRevenueShareToken
   function conversionRateE18() external view returns (uint256) {
-    return s_conversionRateE18;
+    return _currentRateE18();
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function conversionMode() external view returns (ConversionMode) {
+    return s_fx.mode;
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function fxFeed() external view returns (FxFeedConfig memory) {
+    FxState memory fx = s_fx;
+    return FxFeedConfig({feed: fx.feed, maxAgeS: fx.maxAgeS, minAnswer: s_fxMinAnswer, maxAnswer: s_fxMaxAnswer});
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function supplyCap() external view returns (uint256) {
+    return s_supplyCap;
+  }
+
+  /// @inheritdoc IRevenueShareToken
+  function distributionGraceS() external view returns (uint32) {
+    return i_distributionGraceS;
   }
 
   /// @inheritdoc IRevenueShareToken
@@ -267,10 +335,65 @@ contract RevenueShareToken is IRevenueShareToken, ERC20, AccessControl, Pausable
 
   /// @inheritdoc ITypeAndVersion
   function typeAndVersion() external pure returns (string memory) {
-    return "RevenueShareToken 1.0.0";
+    return "RevenueShareToken 2.0.0";
   }
 
   // ------------------------------------------------------------------ internals
+
+  function _setConversionRate(uint256 stablecoinPerMinorE18) private {
+    if (stablecoinPerMinorE18 == 0) revert ConversionRateZero();
+    uint256 oldRate = s_conversionRateE18;
+    s_conversionRateE18 = stablecoinPerMinorE18;
+    s_fx.mode = ConversionMode.FixedRate;
+    emit ConversionRateSet(oldRate, stablecoinPerMinorE18);
+  }
+
+  function _setFxFeed(FxFeedConfig memory fx) private {
+    if (address(fx.feed).code.length == 0) revert FxFeedNotContract(address(fx.feed));
+    if (fx.maxAgeS == 0) revert FxMaxAgeZero();
+    if (fx.minAnswer == 0 || fx.minAnswer > fx.maxAnswer) revert FxBoundsInvalid(fx.minAnswer, fx.maxAnswer);
+    s_fx = FxState({mode: ConversionMode.FxFeed, feed: fx.feed, maxAgeS: fx.maxAgeS, feedDecimals: fx.feed.decimals()});
+    s_fxMinAnswer = fx.minAnswer;
+    s_fxMaxAnswer = fx.maxAnswer;
+    emit FxFeedSet(address(fx.feed), fx.maxAgeS, fx.minAnswer, fx.maxAnswer);
+  }
+
+  /// @dev The fixed rate, or the feed's answer checked (positive, fresh, within bounds) and converted:
+  /// answer * 10^(18 + stablecoin decimals) / 10^(feed decimals + currency decimals), rounded down.
+  function _currentRateE18() private view returns (uint256) {
+    FxState memory fx = s_fx;
+    if (fx.mode == ConversionMode.FixedRate) return s_conversionRateE18;
+    (, int256 answer,, uint256 updatedAt,) = fx.feed.latestRoundData();
+    if (answer <= 0) revert FxAnswerNotPositive(answer);
+    if (updatedAt > block.timestamp || block.timestamp - updatedAt > fx.maxAgeS) {
+      revert FxAnswerStale(updatedAt, fx.maxAgeS, block.timestamp);
+    }
+    uint128 minAnswer = s_fxMinAnswer;
+    uint128 maxAnswer = s_fxMaxAnswer;
+    if (uint256(answer) < minAnswer || uint256(answer) > maxAnswer) {
+      revert FxAnswerOutOfBounds(answer, minAnswer, maxAnswer);
+    }
+    return Math.mulDiv(
+      uint256(answer), 10 ** (18 + uint256(i_stablecoinDecimals)), 10 ** (uint256(fx.feedDecimals) + i_currencyDecimals)
+    );
+  }
+
+  /// @dev The round of a finalised epoch of the token's pool; reverts with EpochNotFinalised otherwise.
+  function _finalisedRound(uint64 epoch) private view returns (IAttestationRegistry.Round memory) {
+    uint64 lastFinalisedEpoch = i_attestations.lastFinalisedEpochOf(i_poolId);
+    if (epoch == 0 || epoch > lastFinalisedEpoch) revert EpochNotFinalised(i_poolId, epoch, lastFinalisedEpoch);
+    return i_attestations.getRound(i_poolId, epoch);
+  }
+
+  /// @dev Fixes an epoch's revenue, investor share, rate and required units in its record.
+  function _fixRequired(EpochDistribution storage record, uint128 revenueMinor) private {
+    uint16 investorShareBps = i_attestations.poolRegistry().getPool(i_poolId).investorShareBps;
+    uint256 rate = _currentRateE18();
+    record.revenueMinor = revenueMinor;
+    record.investorShareBps = investorShareBps;
+    record.stablecoinPerMinorE18 = rate;
+    record.requiredUnits = Math.mulDiv(uint256(revenueMinor) * investorShareBps, rate, BPS_TIMES_RATE_ONE);
+  }
 
   /// @dev Keeps accrued funds fixed across mints, burns and transfers (ERC-2222 corrections).
   function _update(address from, address to, uint256 value) internal override {

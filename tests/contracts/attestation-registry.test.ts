@@ -13,6 +13,7 @@ import {
   type SubmittableProof,
   TEST_TREE_DEPTH,
   deployTestVerifiers,
+  type TestVerifiers,
 } from './proven-pool.ts';
 import {
   requireCircuitBuilt,
@@ -36,7 +37,7 @@ let admin: ChainClients;
 let operator: ChainClients;
 let stranger: ChainClients;
 let core: CoreContracts;
-let verifiers: { epochVerifier: `0x${string}`; registrationVerifier: `0x${string}` };
+let verifiers: TestVerifiers;
 let pool: ProvenPool;
 let registration: SubmittableProof;
 let epoch1: SubmittableProof[];
@@ -85,7 +86,7 @@ describe('attestation registry with real proofs', () => {
       ChainClients,
     ];
     core = await deployCore(admin);
-    verifiers = await deployTestVerifiers(admin);
+    verifiers = await deployTestVerifiers(admin, core);
     // epochs 1..5 have ended on-chain
     const genesisTs = (await latestTimestamp(chain)) - 5n * BigInt(EPOCH_LENGTH_S);
     pool = await ProvenPool.create(admin, operator, core, verifiers, genesisTs);
@@ -591,7 +592,7 @@ describe('attestation registry with real proofs', () => {
     });
 
     it('typeAndVersion, poolRegistry and attesterRole describe the deployment', async () => {
-      expect(await readRegistry('typeAndVersion')).toBe('AttestationRegistry 1.0.0');
+      expect(await readRegistry('typeAndVersion')).toBe('AttestationRegistry 2.0.0');
       expect(await readRegistry('poolRegistry')).toBe(core.poolRegistry);
       expect(await readRegistry('attesterRole', [1])).toBe(
         keccak256(

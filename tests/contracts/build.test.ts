@@ -18,6 +18,10 @@ describe('buildContracts', () => {
         'RevenueFeed',
         'RevenueShareToken',
         'TestStablecoin',
+        'VerifierRegistry',
+        'GovernanceTimelock',
+        'TestFxFeed',
+        'AlwaysTrueVerifier',
       ]),
     );
   });
@@ -31,6 +35,9 @@ describe('buildContracts', () => {
       'RevenueFeed',
       'RevenueShareToken',
       'TestStablecoin',
+      'VerifierRegistry',
+      'GovernanceTimelock',
+      'TestFxFeed',
     ]) {
       const exportName = `${name.charAt(0).toLowerCase()}${name.slice(1)}Abi`;
       expect(committed).toContain(

@@ -1,16 +1,25 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   attestationRegistryAbi,
+  governanceTimelockAbi,
   poolRegistryAbi,
   revenueFeedAbi,
   revenueShareTokenAbi,
+  verifierRegistryAbi,
 } from '../../contracts/abis.ts';
-import { type Deployment, DeployConfigError, deployAll, readDeployment } from '../../contracts/deploy.ts';
+import {
+  type Deployment,
+  DeployConfigError,
+  deployAll,
+  type PoolDeployment,
+  readDeployment,
+} from '../../contracts/deploy.ts';
 import { EPOCH_INSTANCE, REGISTRATION_INSTANCE } from './proven-pool.ts';
-import { requireCircuitBuilt, startTestChain, type TestChain } from './support.ts';
+import { instanceIdOf, requireCircuitBuilt, startTestChain, type TestChain } from './support.ts';
 
 requireCircuitBuilt(EPOCH_INSTANCE);
 requireCircuitBuilt(REGISTRATION_INSTANCE);
@@ -24,6 +33,8 @@ const pool = {
   registrationVerifierInstance: REGISTRATION_INSTANCE,
 };
 
+const FX = { maxAgeS: 86_400, minAnswer: 5_000_000n, maxAnswer: 50_000_000n, testAnswer: 12_800_000n };
+
 describe('deployAll', () => {
   let chain: TestChain;
   let dir: string;
@@ -35,8 +46,18 @@ describe('deployAll', () => {
     deployment = await deployAll({
       rpcUrl: chain.rpcUrl,
       chainId: 31337,
-      pools: [pool, { ...pool, name: 'second', currencyCode: 'HKD', investorShareBps: 5_000 }],
+      pools: [
+        pool,
+        {
+          ...pool,
+          name: 'second',
+          currencyCode: 'HKD',
+          investorShareBps: 5_000,
+          token: { fx: FX, supplyCap: 5_000n * 10n ** 18n, distributionGraceS: 3_600 },
+        },
+      ],
       outFile: join(dir, '31337.json'),
+      governance: { minDelayS: 60 },
     });
   });
 
@@ -81,9 +102,17 @@ describe('deployAll', () => {
         investorShareBps: p.investorShareBps,
         treeDepth: 4,
         epochLengthS: 900,
-        epochVerifier: p.epochVerifier,
-        registrationVerifier: p.registrationVerifier,
+        epochInstanceId: p.epochInstanceId,
+        registrationInstanceId: p.registrationInstanceId,
       });
+      expect(
+        await client.readContract({
+          address: deployment.contracts.poolRegistry,
+          abi: poolRegistryAbi,
+          functionName: 'verifiersOf',
+          args: [p.poolId],
+        }),
+      ).toEqual([p.epochVerifier, p.registrationVerifier]);
       const attester = await client.readContract({
         address: deployment.contracts.attestationRegistry,
         abi: attestationRegistryAbi,
@@ -123,6 +152,120 @@ describe('deployAll', () => {
         ).toBe(true);
       }
     }
+  });
+
+  it('deployAll registers the verifiers per instance through the timelock, which governs registry and tokens', async () => {
+    const client = chain.accounts[0]!.publicClient;
+    const { timelock, verifierRegistry } = deployment.contracts;
+    expect(deployment.governance).toEqual({
+      minDelayS: 60,
+      proposers: [deployment.deployer],
+      executors: [deployment.deployer],
+    });
+    expect(
+      await client.readContract({
+        address: timelock,
+        abi: governanceTimelockAbi,
+        functionName: 'getMinDelay',
+      }),
+    ).toBe(60n);
+    expect(
+      await client.readContract({
+        address: verifierRegistry,
+        abi: verifierRegistryAbi,
+        functionName: 'governance',
+      }),
+    ).toBe(timelock);
+    expect(deployment.instances).toEqual({
+      [EPOCH_INSTANCE]: {
+        instanceId: instanceIdOf({ template: 'EpochBatch', batchSize: 1, treeDepth: 4 }),
+        template: 'EpochBatch',
+        batchSize: 1,
+        treeDepth: 4,
+        verifier: deployment.verifiers[EPOCH_INSTANCE],
+      },
+      [REGISTRATION_INSTANCE]: {
+        instanceId: instanceIdOf({ template: 'Registration', batchSize: 2, treeDepth: 4 }),
+        template: 'Registration',
+        batchSize: 2,
+        treeDepth: 4,
+        verifier: deployment.verifiers[REGISTRATION_INSTANCE],
+      },
+    });
+    for (const instance of Object.values(deployment.instances)) {
+      expect(
+        await client.readContract({
+          address: verifierRegistry,
+          abi: verifierRegistryAbi,
+          functionName: 'verifierOf',
+          args: [instance.instanceId],
+        }),
+      ).toBe(instance.verifier);
+    }
+    for (const p of deployment.pools) {
+      const token = { address: p.token, abi: revenueShareTokenAbi } as const;
+      const role = await client.readContract({ ...token, functionName: 'GOVERNANCE_ROLE' });
+      expect(await client.readContract({ ...token, functionName: 'hasRole', args: [role, timelock] })).toBe(
+        true,
+      );
+      expect(
+        await client.readContract({ ...token, functionName: 'hasRole', args: [role, deployment.deployer] }),
+      ).toBe(false);
+      expect(await client.readContract({ ...token, functionName: 'supplyCap' })).toBe(BigInt(p.supplyCap));
+    }
+  });
+
+  it('deployAll records the payout mode: a fixed rate, or an FX feed with its bounds', async () => {
+    const client = chain.accounts[0]!.publicClient;
+    const [fixed, fx] = deployment.pools as [PoolDeployment, PoolDeployment];
+    expect(fixed.payout).toEqual({ mode: 'fixedRate', conversionRateE18: (1_400n * 10n ** 18n).toString() });
+    expect(fixed.supplyCap).toBe((10n ** 27n).toString());
+    expect(fixed.distributionGraceS).toBe(604_800);
+    expect(fx.payout).toMatchObject({
+      mode: 'fxFeed',
+      testFeed: true,
+      maxAgeS: 86_400,
+      minAnswer: '5000000',
+      maxAnswer: '50000000',
+    });
+    const token = { address: fx.token, abi: revenueShareTokenAbi } as const;
+    expect(await client.readContract({ ...token, functionName: 'conversionMode' })).toBe(1);
+    expect(await client.readContract({ ...token, functionName: 'fxFeed' })).toEqual({
+      feed: fx.payout.mode === 'fxFeed' ? fx.payout.feed : zeroAddress,
+      maxAgeS: 86_400,
+      minAnswer: 5_000_000n,
+      maxAnswer: 50_000_000n,
+    });
+    // 0.128 stablecoin per HKD: 1 cent = 1,280 units of a 6-decimal stablecoin
+    expect(await client.readContract({ ...token, functionName: 'conversionRateE18' })).toBe(
+      1_280n * 10n ** 18n,
+    );
+    expect(
+      await client.readContract({
+        address: fixed.token,
+        abi: revenueShareTokenAbi,
+        functionName: 'conversionMode',
+      }),
+    ).toBe(0);
+  });
+
+  it('deployAll refuses a chain other than the local one without a timelock delay', async () => {
+    await expect(
+      deployAll({ rpcUrl: chain.rpcUrl, chainId: 5, outFile: false, build: false, pools: [pool] }),
+    ).rejects.toThrow(/no timelock delay configured/);
+  });
+
+  it('deployAll refuses governance the deployer cannot act through', async () => {
+    await expect(
+      deployAll({
+        rpcUrl: chain.rpcUrl,
+        chainId: 31337,
+        outFile: false,
+        build: false,
+        pools: [pool],
+        governance: { proposers: [chain.accounts[1]!.account.address] },
+      }),
+    ).rejects.toThrow(/cannot register the verifiers through the timelock/);
   });
 
   it('deployAll refuses instances of different tree depths', async () => {

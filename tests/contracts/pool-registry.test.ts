@@ -14,7 +14,9 @@ import {
   expectReadRevert,
   expectRevert,
   poolParams,
+  registerTestInstances,
   startTestChain,
+  testInstanceIds,
   type TestChain,
 } from './support.ts';
 
@@ -23,9 +25,10 @@ let admin: ChainClients;
 let operator: ChainClients;
 let stranger: ChainClients;
 let core: CoreContracts;
-// The registry never calls a pool's verifiers; any address holding code satisfies createPool's check here
+// The registry never calls a pool's verifiers; any contract serves as the instances' verifier here
 // (the attestation tests use the real generated verifiers).
 let codeAddress: Address;
+const DEPTHS = [1, 4, 20];
 
 function emptyRoot(depth: number): bigint {
   let node = 0n;
@@ -38,8 +41,6 @@ async function createPool(
 ) {
   const params = poolParams({
     operator: operator.account.address,
-    epochVerifier: codeAddress,
-    registrationVerifier: codeAddress,
     ...overrides,
   });
   const receipt = await writeAndWait(admin, {
@@ -55,12 +56,17 @@ async function createPool(
 }
 
 const registry = () => ({ address: core.poolRegistry, abi: poolRegistryAbi });
+const UNKNOWN_INSTANCE = keccak256(stringToHex('no such instance'));
 
 beforeAll(async () => {
   chain = await startTestChain();
   [admin, operator, stranger] = chain.accounts as [ChainClients, ChainClients, ChainClients];
   core = await deployCore(admin);
   codeAddress = core.poseidonT3;
+  await registerTestInstances(admin, core, DEPTHS, {
+    epochVerifier: codeAddress,
+    registrationVerifier: codeAddress,
+  });
 });
 
 afterAll(async () => {
@@ -73,7 +79,18 @@ describe('constructor', () => {
     const noCode = getAddress('0x00000000000000000000000000000000000000cc');
     await expectDeployRevert(
       admin,
-      { abi, bytecode, args: [admin.account.address, noCode] },
+      { abi, bytecode, args: [admin.account.address, noCode, core.verifierRegistry] },
+      'VerifierNotContract',
+      [noCode],
+    );
+  });
+
+  it('constructor reverts when the verifier registry address holds no code', async () => {
+    const { abi, bytecode } = readArtifact('PoolRegistry');
+    const noCode = getAddress('0x00000000000000000000000000000000000000cd');
+    await expectDeployRevert(
+      admin,
+      { abi, bytecode, args: [admin.account.address, core.poseidonT3, noCode] },
       'VerifierNotContract',
       [noCode],
     );
@@ -99,10 +116,13 @@ describe('createPool', () => {
       genesisTs: params.genesisTs,
       registeredCount: 0,
       activeCount: 0,
-      epochVerifier: codeAddress,
-      registrationVerifier: codeAddress,
+      epochInstanceId: testInstanceIds(4).epochInstanceId,
+      registrationInstanceId: testInstanceIds(4).registrationInstanceId,
       emptyRoot: emptyRoot(4),
     });
+    expect(
+      await admin.publicClient.readContract({ ...registry(), functionName: 'verifiersOf', args: [poolId] }),
+    ).toEqual([codeAddress, codeAddress]);
     const events = eventsOf(receipt, core.poolRegistry, poolRegistryAbi);
     expect(events.map((event) => event.eventName)).toEqual(['RoleGranted', 'PoolCreated']);
     expect(events[1]?.args).toEqual({ poolId: 1, operator: operator.account.address, pool });
@@ -147,13 +167,7 @@ describe('createPool', () => {
       {
         ...registry(),
         functionName: 'createPool',
-        args: [
-          poolParams({
-            operator: operator.account.address,
-            epochVerifier: codeAddress,
-            registrationVerifier: codeAddress,
-          }),
-        ],
+        args: [poolParams({ operator: operator.account.address })],
       },
       'AccessControlUnauthorizedAccount',
       [stranger.account.address, '0x0000000000000000000000000000000000000000000000000000000000000000'],
@@ -163,16 +177,34 @@ describe('createPool', () => {
   const invalid: Array<[string, Record<string, unknown>, string, unknown[]]> = [
     ['the operator is the zero address', { operator: zeroAddress }, 'OperatorZeroAddress', []],
     [
-      'the epoch verifier has no code',
-      { epochVerifier: '0x00000000000000000000000000000000000000aa' },
-      'VerifierNotContract',
-      [getAddress('0x00000000000000000000000000000000000000aa')],
+      'the epoch instance is not in the verifier registry',
+      { epochInstanceId: UNKNOWN_INSTANCE },
+      'VerifierInstanceUnknown',
+      [UNKNOWN_INSTANCE],
     ],
     [
-      'the registration verifier has no code',
-      { registrationVerifier: '0x00000000000000000000000000000000000000bb' },
-      'VerifierNotContract',
-      [getAddress('0x00000000000000000000000000000000000000bb')],
+      'the registration instance is not in the verifier registry',
+      { registrationInstanceId: UNKNOWN_INSTANCE },
+      'VerifierInstanceUnknown',
+      [UNKNOWN_INSTANCE],
+    ],
+    [
+      'the epoch instance is a registration instance',
+      { epochInstanceId: testInstanceIds(4).registrationInstanceId },
+      'VerifierInstanceTemplateMismatch',
+      [testInstanceIds(4).registrationInstanceId, 1, 2],
+    ],
+    [
+      "the epoch instance's depth differs from the pool's",
+      { treeDepth: 4, epochInstanceId: testInstanceIds(20).epochInstanceId },
+      'TreeDepthMismatch',
+      [testInstanceIds(20).epochInstanceId, 20, 4],
+    ],
+    [
+      "the registration instance's depth differs from the pool's",
+      { treeDepth: 4, registrationInstanceId: testInstanceIds(1).registrationInstanceId },
+      'TreeDepthMismatch',
+      [testInstanceIds(1).registrationInstanceId, 1, 4],
     ],
     [
       'the investor share is above 10,000 bps',
@@ -188,14 +220,7 @@ describe('createPool', () => {
   ];
   for (const [condition, overrides, errorName, args] of invalid) {
     it(`createPool reverts when ${condition}`, async () => {
-      const params = {
-        ...poolParams({
-          operator: operator.account.address,
-          epochVerifier: codeAddress,
-          registrationVerifier: codeAddress,
-        }),
-        ...overrides,
-      };
+      const params = { ...poolParams({ operator: operator.account.address }), ...overrides };
       await expectRevert(
         admin,
         { ...registry(), functionName: 'createPool', args: [params] },
@@ -520,10 +545,13 @@ describe('views', () => {
 
   it('typeAndVersion and poseidonT3 describe the deployment', async () => {
     expect(await admin.publicClient.readContract({ ...registry(), functionName: 'typeAndVersion' })).toBe(
-      'PoolRegistry 1.0.0',
+      'PoolRegistry 2.0.0',
     );
     expect(await admin.publicClient.readContract({ ...registry(), functionName: 'poseidonT3' })).toBe(
       core.poseidonT3,
+    );
+    expect(await admin.publicClient.readContract({ ...registry(), functionName: 'verifierRegistry' })).toBe(
+      core.verifierRegistry,
     );
   });
 });

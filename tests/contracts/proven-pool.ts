@@ -1,4 +1,4 @@
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import {
   buildEpochBatches,
   buildRegistrationBatch,
@@ -13,7 +13,7 @@ import { deployArtifact } from '../../contracts/deploy.ts';
 import { type Groth16ProofArgs, toGroth16ProofArgs } from '../../contracts/proof.ts';
 import { type SignedReading, signReading } from '../../protocol/index.ts';
 import { type TestDevice, randomDevice } from './devices.ts';
-import type { CoreContracts } from './support.ts';
+import { type CoreContracts, instanceIdOf, registerInstances } from './support.ts';
 import { createTestPool } from './token-fixture.ts';
 
 /** Circuit instances of the test pool: one slot per epoch batch, two per registration, depth 4. */
@@ -50,16 +50,43 @@ export interface SubmittableProof {
   pubSignals: bigint[];
 }
 
-/** The real Groth16 verifiers of the test instances, deployed from the circuits build. */
+/** The verifiers of a pool's instances and the instance ids they are registered under. */
+export interface TestVerifiers {
+  epochVerifier: Address;
+  registrationVerifier: Address;
+  epochInstanceId: Hex;
+  registrationInstanceId: Hex;
+}
+
+/**
+ * The real Groth16 verifiers of the test instances, deployed from the circuits build and registered in the
+ * verifier registry through the timelock.
+ */
 export async function deployTestVerifiers(
   admin: ChainClients,
+  core: CoreContracts,
   circuits: PoolCircuits = TEST_CIRCUITS,
-): Promise<{ epochVerifier: Address; registrationVerifier: Address }> {
+): Promise<TestVerifiers> {
   const epochVerifier = (await deployArtifact(admin, `Groth16Verifier_${circuits.epochInstance}`)).address;
   const registrationVerifier = (
     await deployArtifact(admin, `Groth16Verifier_${circuits.registrationInstance}`)
   ).address;
-  return { epochVerifier, registrationVerifier };
+  const epoch = { template: 'EpochBatch' as const, batchSize: circuits.batchSize, treeDepth: circuits.depth };
+  const registration = {
+    template: 'Registration' as const,
+    batchSize: circuits.registrationSlots,
+    treeDepth: circuits.depth,
+  };
+  await registerInstances(admin, core, [
+    { ...epoch, verifier: epochVerifier },
+    { ...registration, verifier: registrationVerifier },
+  ]);
+  return {
+    epochVerifier,
+    registrationVerifier,
+    epochInstanceId: instanceIdOf(epoch),
+    registrationInstanceId: instanceIdOf(registration),
+  };
 }
 
 /**
@@ -88,14 +115,15 @@ export class ProvenPool {
     admin: ChainClients,
     operator: ChainClients,
     core: CoreContracts,
-    verifiers: { epochVerifier: Address; registrationVerifier: Address },
+    verifiers: TestVerifiers,
     genesisTs: bigint,
     investorShareBps = 7_000,
     circuits: PoolCircuits = TEST_CIRCUITS,
   ): Promise<ProvenPool> {
     const poolId = await createTestPool(admin, core, {
       operator: operator.account.address,
-      ...verifiers,
+      epochInstanceId: verifiers.epochInstanceId,
+      registrationInstanceId: verifiers.registrationInstanceId,
       treeDepth: circuits.depth,
       genesisTs,
       epochLengthS: EPOCH_LENGTH_S,

@@ -11,10 +11,11 @@ import {
   expectReadRevert,
   expectRevert,
   latestTimestamp,
+  registerTestInstances,
   startTestChain,
   type TestChain,
 } from './support.ts';
-import { createTestPool, deployToken } from './token-fixture.ts';
+import { createTestPool, deployToken, tokenIssuance } from './token-fixture.ts';
 
 // Compliance, roles and the distribution paths that need no proven revenue. Distribution of proven revenue,
 // shortfalls, withdrawals and the random-sequence invariants run with real proofs in token-distribution.test.ts.
@@ -58,10 +59,12 @@ beforeAll(async () => {
   core = await deployCore(admin);
   const nowS = await latestTimestamp(chain);
   // finalizeEpoch never calls a verifier; the pool's verifiers only need code here
-  poolId = await createTestPool(admin, core, {
-    operator: distributor.account.address,
+  await registerTestInstances(admin, core, [4], {
     epochVerifier: core.poseidonT3,
     registrationVerifier: core.poseidonT3,
+  });
+  poolId = await createTestPool(admin, core, {
+    operator: distributor.account.address,
     genesisTs: nowS - 10n * 3600n,
   });
   token = await deployToken({ admin, agent, distributor }, core, poolId);
@@ -74,7 +77,7 @@ afterAll(async () => {
 
 describe('deployment', () => {
   it('constructor records the pool, the stablecoin, the rate and the admin', async () => {
-    expect(await read('typeAndVersion')).toBe('RevenueShareToken 1.0.0');
+    expect(await read('typeAndVersion')).toBe('RevenueShareToken 2.0.0');
     expect(await read('poolId')).toBe(poolId);
     expect(await read('stablecoin')).toBe(core.stablecoin);
     expect(await read('attestationRegistry')).toBe(core.attestationRegistry);
@@ -85,14 +88,21 @@ describe('deployment', () => {
   });
 
   const artifact = () => readArtifact('RevenueShareToken');
-  const args = (overrides: { poolId?: number; stablecoin?: Address; rate?: bigint; admin?: Address }) => [
+  const args = (overrides: {
+    poolId?: number;
+    stablecoin?: Address;
+    rate?: bigint;
+    admin?: Address;
+    governance?: Address;
+  }) => [
     'T',
     'T',
     overrides.admin ?? admin.account.address,
+    overrides.governance ?? core.timelock,
     core.attestationRegistry,
     overrides.poolId ?? poolId,
     overrides.stablecoin ?? core.stablecoin,
-    overrides.rate ?? 1n,
+    tokenIssuance({ fixedRateE18: overrides.rate ?? 1n }),
   ];
 
   it('constructor reverts when the pool does not exist', async () => {
@@ -105,7 +115,7 @@ describe('deployment', () => {
     await expectDeployRevert(admin, { abi, bytecode, args: args({ rate: 0n }) }, 'ConversionRateZero', []);
   });
 
-  it('constructor reverts when the stablecoin or the admin is the zero address', async () => {
+  it('constructor reverts when the stablecoin, the admin or the governance is the zero address', async () => {
     const { abi, bytecode } = artifact();
     await expectDeployRevert(
       admin,
@@ -114,6 +124,12 @@ describe('deployment', () => {
       [],
     );
     await expectDeployRevert(admin, { abi, bytecode, args: args({ admin: zeroAddress }) }, 'ZeroAddress', []);
+    await expectDeployRevert(
+      admin,
+      { abi, bytecode, args: args({ governance: zeroAddress }) },
+      'ZeroAddress',
+      [],
+    );
   });
 });
 
@@ -450,36 +466,15 @@ describe('forced transfer and recovery', () => {
 });
 
 describe('conversion rate', () => {
-  it('setConversionRate updates the rate and emits ConversionRateSet', async () => {
-    const receipt = await write(admin, 'setConversionRate', [2_000n * 10n ** 18n]);
-    expect(eventsOf(receipt, token, revenueShareTokenAbi)).toEqual([
-      {
-        eventName: 'ConversionRateSet',
-        args: {
-          oldStablecoinPerMinorE18: 1_400n * 10n ** 18n,
-          newStablecoinPerMinorE18: 2_000n * 10n ** 18n,
-        },
-      },
-    ]);
-    expect(await read('conversionRateE18')).toBe(2_000n * 10n ** 18n);
-  });
-
-  it('setConversionRate reverts when the rate is 0', async () => {
+  it('setConversionRate reverts when the caller is the admin (only the governance timelock may)', async () => {
+    const governanceRole = keccak256(stringToHex('GOVERNANCE_ROLE'));
     await expectRevert(
       admin,
-      { ...tokenAt(), functionName: 'setConversionRate', args: [0n] },
-      'ConversionRateZero',
-      [],
-    );
-  });
-
-  it('setConversionRate reverts when the caller is not the admin', async () => {
-    await expectRevert(
-      agent,
       { ...tokenAt(), functionName: 'setConversionRate', args: [1n] },
       'AccessControlUnauthorizedAccount',
-      [agent.account.address, ADMIN_ROLE],
+      [admin.account.address, governanceRole],
     );
+    expect(await read('conversionRateE18')).toBe(1_400n * 10n ** 18n);
   });
 });
 

@@ -7,17 +7,22 @@ import {
   ContractFunctionRevertedError,
   decodeErrorResult,
   decodeEventLog,
+  encodeAbiParameters,
   encodeDeployData,
   type Hex,
   stringToHex,
+  keccak256,
   type TransactionReceipt,
   BaseError as ViemBaseError,
+  zeroAddress,
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { expect } from 'vitest';
 import { buildContracts } from '../../contracts/build.ts';
 import { type ChainClients, createChainClients } from '../../contracts/chain.ts';
+import { verifierRegistryAbi } from '../../contracts/abis.ts';
 import { deployArtifact, deployPoseidonT3 } from '../../contracts/deploy.ts';
+import { governThroughTimelock, TEMPLATE_ID } from '../../contracts/governance.ts';
 import { startAnvil } from '../../lib/servers/anvil.ts';
 
 /** anvil's well-known test keys (mnemonic "test test ... junk"), accounts 0..7. */
@@ -74,24 +79,114 @@ export function requireCircuitBuilt(instance: string): void {
 /** The core contracts, deployed by accounts[0] (admin). */
 export interface CoreContracts {
   poseidonT3: Address;
+  /** GovernanceTimelock; accounts[0] is its only proposer and executor. */
+  timelock: Address;
+  verifierRegistry: Address;
   poolRegistry: Address;
   attestationRegistry: Address;
   stablecoin: Address;
 }
 
-/** Deploys Poseidon(2), the pool registry, the attestation registry and the test stablecoin. */
-export async function deployCore(admin: ChainClients): Promise<CoreContracts> {
+/**
+ * Deploys Poseidon(2), the governance timelock (proposer and executor: the admin; delay `minDelayS`, default 0
+ * so fixtures need not move the clock), the verifier registry, the pool registry, the attestation registry and
+ * the test stablecoin.
+ */
+export async function deployCore(
+  admin: ChainClients,
+  options: { minDelayS?: number } = {},
+): Promise<CoreContracts> {
   const poseidonT3 = await deployPoseidonT3(admin);
   const adminAddress = admin.account.address;
-  const poolRegistry = (await deployArtifact(admin, 'PoolRegistry', [adminAddress, poseidonT3])).address;
+  const timelock = (
+    await deployArtifact(admin, 'GovernanceTimelock', [
+      BigInt(options.minDelayS ?? 0),
+      [adminAddress],
+      [adminAddress],
+      zeroAddress,
+    ])
+  ).address;
+  const verifierRegistry = (await deployArtifact(admin, 'VerifierRegistry', [timelock])).address;
+  const poolRegistry = (
+    await deployArtifact(admin, 'PoolRegistry', [adminAddress, poseidonT3, verifierRegistry])
+  ).address;
   const attestationRegistry = (
     await deployArtifact(admin, 'AttestationRegistry', [adminAddress, poolRegistry])
   ).address;
   const stablecoin = (await deployArtifact(admin, 'TestStablecoin', [adminAddress])).address;
-  return { poseidonT3, poolRegistry, attestationRegistry, stablecoin };
+  return { poseidonT3, timelock, verifierRegistry, poolRegistry, attestationRegistry, stablecoin };
 }
 
-/** `createPool` arguments with defaults (CNY fen, 190 minor/kWh, 1 h epochs, 70 % to investors, depth 4). */
+/** A circuit instance of the verifier registry. */
+export interface TestInstance {
+  template: keyof typeof TEMPLATE_ID;
+  batchSize: number;
+  treeDepth: number;
+}
+
+/** The reference instance id: keccak256(abi.encode(uint8 template, uint32 batchSize, uint8 treeDepth)). */
+export function instanceIdOf(instance: TestInstance): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'uint8' }, { type: 'uint32' }, { type: 'uint8' }],
+      [TEMPLATE_ID[instance.template], instance.batchSize, instance.treeDepth],
+    ),
+  );
+}
+
+/** Instance ids of the test pools: epoch B = 1 and registration R = 2 at depth `treeDepth`. */
+export function testInstanceIds(treeDepth: number): { epochInstanceId: Hex; registrationInstanceId: Hex } {
+  return {
+    epochInstanceId: instanceIdOf({ template: 'EpochBatch', batchSize: 1, treeDepth }),
+    registrationInstanceId: instanceIdOf({ template: 'Registration', batchSize: 2, treeDepth }),
+  };
+}
+
+/** Sets verifiers in the verifier registry through the timelock (schedule, wait its delay, execute). */
+export async function registerInstances(
+  admin: ChainClients,
+  core: CoreContracts,
+  entries: ReadonlyArray<TestInstance & { verifier: Address }>,
+) {
+  return governThroughTimelock(
+    admin,
+    core.timelock,
+    entries.map((entry) => ({
+      target: core.verifierRegistry,
+      abi: verifierRegistryAbi,
+      functionName: 'setVerifier',
+      args: [TEMPLATE_ID[entry.template], entry.batchSize, entry.treeDepth, entry.verifier],
+    })),
+    { local: true },
+  );
+}
+
+/** Registers `verifier` as both test instances (epoch B = 1, registration R = 2) of each depth. */
+export async function registerTestInstances(
+  admin: ChainClients,
+  core: CoreContracts,
+  depths: readonly number[],
+  verifiers: { epochVerifier: Address; registrationVerifier: Address },
+) {
+  return registerInstances(
+    admin,
+    core,
+    depths.flatMap((treeDepth) => [
+      { template: 'EpochBatch' as const, batchSize: 1, treeDepth, verifier: verifiers.epochVerifier },
+      {
+        template: 'Registration' as const,
+        batchSize: 2,
+        treeDepth,
+        verifier: verifiers.registrationVerifier,
+      },
+    ]),
+  );
+}
+
+/**
+ * `createPool` arguments with defaults (CNY fen, 190 minor/kWh, 1 h epochs, 70 % to investors, depth 4, the
+ * test instances of that depth).
+ */
 export function poolParams(
   overrides: Partial<{
     operator: Address;
@@ -101,10 +196,10 @@ export function poolParams(
     epochLengthS: number;
     genesisTs: bigint;
     investorShareBps: number;
-    epochVerifier: Address;
-    registrationVerifier: Address;
+    epochInstanceId: Hex;
+    registrationInstanceId: Hex;
     treeDepth: number;
-  }> & { operator: Address; epochVerifier: Address; registrationVerifier: Address },
+  }> & { operator: Address },
 ) {
   return {
     currencyCode: stringToHex('CNY', { size: 3 }),
@@ -114,6 +209,7 @@ export function poolParams(
     genesisTs: 1_767_225_600n,
     investorShareBps: 7_000,
     treeDepth: 4,
+    ...testInstanceIds(overrides.treeDepth ?? 4),
     ...overrides,
   };
 }

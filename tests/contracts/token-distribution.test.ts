@@ -76,7 +76,7 @@ describe('revenue-share token distributing proven revenue', () => {
     holders = accounts.slice(3, 7);
     stranger = accounts[7]!;
     core = await deployCore(admin);
-    const verifiers = await deployTestVerifiers(admin);
+    const verifiers = await deployTestVerifiers(admin, core);
     const genesisTs = (await latestTimestamp(chain)) - 6n * BigInt(EPOCH_LENGTH_S);
     pool = await ProvenPool.create(admin, distributor, core, verifiers, genesisTs);
     await pool.registerDevices(1);
@@ -92,7 +92,7 @@ describe('revenue-share token distributing proven revenue', () => {
       for (const proof of proofs) await pool.submitBatch(epoch, proof);
       await pool.finalize(epoch);
     }
-    token = await deployToken({ admin, agent, distributor }, core, pool.poolId, RATE_E18);
+    token = await deployToken({ admin, agent, distributor }, core, pool.poolId, { fixedRateE18: RATE_E18 });
     for (const holder of holders) await write(agent, 'setVerified', [holder.account.address, true]);
     await write(agent, 'mint', [holders[0]!.account.address, 600n * 10n ** 18n]);
     await write(agent, 'mint', [holders[1]!.account.address, 400n * 10n ** 18n]);
@@ -227,7 +227,9 @@ describe('revenue-share token distributing proven revenue', () => {
   });
 
   it('distribute reverts when the token has no holders and revenue is owed', async () => {
-    const empty = await deployToken({ admin, agent, distributor }, core, pool.poolId, RATE_E18);
+    const empty = await deployToken({ admin, agent, distributor }, core, pool.poolId, {
+      fixedRateE18: RATE_E18,
+    });
     await expectRevert(
       distributor,
       { address: empty, abi: revenueShareTokenAbi, functionName: 'distribute', args: [2n] },

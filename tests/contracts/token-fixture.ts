@@ -1,4 +1,4 @@
-import type { Address } from 'viem';
+import { type Address, type Hex, zeroAddress } from 'viem';
 import { attestationRegistryAbi, poolRegistryAbi, revenueShareTokenAbi } from '../../contracts/abis.ts';
 import { type ChainClients, writeAndWait } from '../../contracts/chain.ts';
 import { deployArtifact } from '../../contracts/deploy.ts';
@@ -11,14 +11,14 @@ export interface TokenActors {
   distributor: ChainClients;
 }
 
-/** Creates a pool (operator = attester = `operator`) and returns its id. */
+/** Creates a pool (operator = attester = `operator`) of the test instances of its depth and returns its id. */
 export async function createTestPool(
   admin: ChainClients,
   core: CoreContracts,
   input: {
     operator: Address;
-    epochVerifier: Address;
-    registrationVerifier: Address;
+    epochInstanceId?: Hex;
+    registrationInstanceId?: Hex;
     treeDepth?: number;
     genesisTs?: bigint;
     epochLengthS?: number;
@@ -32,8 +32,10 @@ export async function createTestPool(
     args: [
       poolParams({
         operator: input.operator,
-        epochVerifier: input.epochVerifier,
-        registrationVerifier: input.registrationVerifier,
+        ...(input.epochInstanceId === undefined ? {} : { epochInstanceId: input.epochInstanceId }),
+        ...(input.registrationInstanceId === undefined
+          ? {}
+          : { registrationInstanceId: input.registrationInstanceId }),
         ...(input.treeDepth === undefined ? {} : { treeDepth: input.treeDepth }),
         ...(input.genesisTs === undefined ? {} : { genesisTs: input.genesisTs }),
         ...(input.epochLengthS === undefined ? {} : { epochLengthS: input.epochLengthS }),
@@ -60,23 +62,62 @@ export async function createTestPool(
   return poolId;
 }
 
+/** Conversion modes of `RevenueShareToken` (Solidity enum order). */
+export const CONVERSION_MODE = { FixedRate: 0, FxFeed: 1 } as const;
+
+/** The token's issuance parameters (`IRevenueShareToken.Issuance`). */
+export interface TokenIssuance {
+  mode: number;
+  fixedRateE18: bigint;
+  fx: { feed: Address; maxAgeS: number; minAnswer: bigint; maxAnswer: bigint };
+  supplyCap: bigint;
+  distributionGraceS: number;
+}
+
+/** Issuance with defaults: fixed rate 1,400e18, supply cap 10^30, grace 1 day. */
+export function tokenIssuance(overrides: Partial<TokenIssuance> = {}): TokenIssuance {
+  return {
+    mode: CONVERSION_MODE.FixedRate,
+    fixedRateE18: 1_400n * 10n ** 18n,
+    fx: { feed: zeroAddress, maxAgeS: 0, minAnswer: 0n, maxAnswer: 0n },
+    supplyCap: 10n ** 30n,
+    distributionGraceS: 86_400,
+    ...overrides,
+  };
+}
+
+/** Constructor arguments of `RevenueShareToken` for `poolId` (governance: the core timelock). */
+export function tokenArgs(
+  admin: Address,
+  core: CoreContracts,
+  poolId: number,
+  issuance: Partial<TokenIssuance> = {},
+): readonly unknown[] {
+  return [
+    'Pool revenue share',
+    'PRS',
+    admin,
+    core.timelock,
+    core.attestationRegistry,
+    poolId,
+    core.stablecoin,
+    tokenIssuance(issuance),
+  ];
+}
+
 /** Deploys a revenue-share token for `poolId` and grants the agent and distributor roles. */
 export async function deployToken(
   actors: TokenActors,
   core: CoreContracts,
   poolId: number,
-  conversionRateE18: bigint = 1_400n * 10n ** 18n,
+  issuance: Partial<TokenIssuance> = {},
 ): Promise<Address> {
   const token = (
-    await deployArtifact(actors.admin, 'RevenueShareToken', [
-      'Pool revenue share',
-      'PRS',
-      actors.admin.account.address,
-      core.attestationRegistry,
-      poolId,
-      core.stablecoin,
-      conversionRateE18,
-    ])
+    await deployArtifact(
+      actors.admin,
+      'RevenueShareToken',
+      tokenArgs(actors.admin.account.address, core, poolId, issuance),
+    )
   ).address;
   for (const [role, holder] of [
     ['AGENT_ROLE', actors.agent],

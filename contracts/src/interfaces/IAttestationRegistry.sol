@@ -104,7 +104,8 @@ interface IAttestationRegistry is ITypeAndVersion {
   /// @notice Verifies and applies a registration batch; only the pool's attester.
   /// @dev pubSignals = [poolId, oldRoot, newRoot, oldCount, newCount, oldChain, newChain]. Requires
   /// oldRoot == current root, oldCount == attested count, oldChain == chainAt(oldCount),
-  /// newChain == chainAt(newCount), oldCount < newCount <= registered count, and a valid proof.
+  /// newChain == chainAt(newCount), oldCount < newCount <= registered count, and a proof valid for the verifier
+  /// the verifier registry holds now for the pool's registration instance.
   /// @param poolId The pool.
   /// @param proof The Groth16 proof.
   /// @param pubSignals The registration public signals.
@@ -114,7 +115,8 @@ interface IAttestationRegistry is ITypeAndVersion {
   /// @dev pubSignals = [poolId, epoch, epochStart, epochEnd, maxTariffMinorPerKwh, oldRoot, newRoot,
   /// totalEnergyWh, totalRevenueMinor, reportingCount]. Requires the pool, epoch == last finalised + 1,
   /// bounds from genesis and epoch length, the pool's tariff cap, block.timestamp >= epochEnd,
-  /// oldRoot == current root, a batch not seen before and a valid proof.
+  /// oldRoot == current root, a batch not seen before and a proof valid for the verifier the verifier registry
+  /// holds now for the pool's epoch instance.
   /// @param poolId The pool.
   /// @param epoch The epoch (1-based).
   /// @param proof The Groth16 proof.

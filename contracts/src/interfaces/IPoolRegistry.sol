@@ -2,12 +2,14 @@
 pragma solidity ^0.8.24;
 
 import {ITypeAndVersion} from "@chainlink/contracts/src/v0.8/shared/interfaces/ITypeAndVersion.sol";
+import {IVerifierRegistry} from "./IVerifierRegistry.sol";
 
 /// @title Registry of revenue pools and their devices
 /// @notice Holds each pool's parameters and folds every device registration into the pool's Poseidon hash
 /// chain (docs/SPEC.md section 5): keyHash = Poseidon(Ax, Ay), deviceCommit = Poseidon(keyHash, ratedPowerW),
 /// chain_0 = 0, chain_n = Poseidon(chain_(n-1), deviceCommit_n); the n-th device occupies slot n-1 of the pool's
-/// state tree. A keyHash belongs to one pool only, ever (the double-financing guard).
+/// state tree. A keyHash belongs to one pool only, ever (the double-financing guard). A pool names the circuit
+/// instances of its proofs (ids of the governance-controlled {IVerifierRegistry}), never verifier addresses.
 interface IPoolRegistry is ITypeAndVersion {
   /// @notice Parameters of a new pool.
   struct PoolParams {
@@ -18,8 +20,8 @@ interface IPoolRegistry is ITypeAndVersion {
     uint32 epochLengthS; // epoch length in seconds
     uint64 genesisTs; // unix seconds at which epoch 1 starts
     uint16 investorShareBps; // share of proven revenue owed to token holders, basis points (<= 10,000)
-    address epochVerifier; // Groth16 verifier of epoch batches (10 public signals)
-    address registrationVerifier; // Groth16 verifier of registration batches (7 public signals)
+    bytes32 epochInstanceId; // verifier registry instance of epoch batches (template 1, depth treeDepth)
+    bytes32 registrationInstanceId; // verifier registry instance of registration batches (template 2, same depth)
     uint8 treeDepth; // depth D of the pool's state tree (capacity 2^D devices)
   }
 
@@ -34,8 +36,8 @@ interface IPoolRegistry is ITypeAndVersion {
     uint64 genesisTs;
     uint32 registeredCount; // devices ever registered (= chain length = used tree slots)
     uint32 activeCount; // registered devices not deactivated
-    address epochVerifier;
-    address registrationVerifier;
+    bytes32 epochInstanceId;
+    bytes32 registrationInstanceId;
     uint256 emptyRoot; // root of the all-zero tree of depth treeDepth, computed on-chain at creation
   }
 
@@ -69,8 +71,14 @@ interface IPoolRegistry is ITypeAndVersion {
   error PoolNotFound(uint32 poolId);
   /// @notice The operator address is zero.
   error OperatorZeroAddress();
-  /// @notice A verifier address holds no code.
+  /// @notice A contract address (Poseidon, verifier registry) holds no code.
   error VerifierNotContract(address verifier);
+  /// @notice The verifier registry has no verifier for the instance.
+  error VerifierInstanceUnknown(bytes32 instanceId);
+  /// @notice The instance is of another template than the pool needs (1 = EpochBatch, 2 = Registration).
+  error VerifierInstanceTemplateMismatch(bytes32 instanceId, uint8 expectedTemplate, uint8 template);
+  /// @notice The instance's tree depth differs from the pool's.
+  error TreeDepthMismatch(bytes32 instanceId, uint8 instanceTreeDepth, uint8 poolTreeDepth);
   /// @notice investorShareBps is above 10,000.
   error InvestorShareOutOfRange(uint16 investorShareBps);
   /// @notice treeDepth is outside 1..32.
@@ -98,7 +106,8 @@ interface IPoolRegistry is ITypeAndVersion {
   /// @notice The chain was asked for a count above the pool's registered count.
   error CountBeyondRegistered(uint32 poolId, uint256 count, uint32 registeredCount);
 
-  /// @notice Creates a pool; only the registry admin.
+  /// @notice Creates a pool; only the registry admin. Both instances must be registered in the verifier
+  /// registry, be of the right template and have the pool's tree depth.
   /// @dev Computes the empty-tree root of depth `treeDepth` on-chain (treeDepth Poseidon calls).
   /// @param params The pool's parameters; `params.operator` receives the pool's operator role.
   /// @return poolId The new pool's id (1-based, consecutive).
@@ -148,4 +157,14 @@ interface IPoolRegistry is ITypeAndVersion {
   /// @notice The Poseidon(2) contract used for keyHash, deviceCommit, the chain and the empty root.
   /// @return The contract's address.
   function poseidonT3() external view returns (address);
+
+  /// @notice The governance-controlled registry the pools' instance ids refer to.
+  /// @return The registry.
+  function verifierRegistry() external view returns (IVerifierRegistry);
+
+  /// @notice The verifiers a pool's proofs are checked with now (resolved through the verifier registry).
+  /// @param poolId The pool.
+  /// @return epochVerifier The verifier of the pool's epoch instance.
+  /// @return registrationVerifier The verifier of the pool's registration instance.
+  function verifiersOf(uint32 poolId) external view returns (address epochVerifier, address registrationVerifier);
 }

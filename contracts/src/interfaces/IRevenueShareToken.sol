@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ITypeAndVersion} from "@chainlink/contracts/src/v0.8/shared/interfaces/ITypeAndVersion.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IAttestationRegistry} from "./IAttestationRegistry.sol";
 import {IFundsDistributionToken} from "./IFundsDistributionToken.sol";
@@ -12,7 +13,35 @@ import {IFundsDistributionToken} from "./IFundsDistributionToken.sol";
 /// An epoch is distributed once, after it is finalised: required = floor(revenueMinor * investorShareBps
 /// * stablecoinPerMinorE18 / (10,000 * 1e18)) stablecoin units; whatever was deposited below that is a
 /// recorded shortfall that can be paid later with payShortfall.
+/// The rate comes either from a rate fixed at issuance (FixedRate) or from a Chainlink FX feed read at
+/// distribution, with a staleness bound and min/max bounds (FxFeed). Rate, feed, mode and supply cap change only
+/// through the governance role, held by a TimelockController (every change public for its delay before it
+/// applies). An epoch finalised and not distributed within the grace period can be recorded by anyone
+/// (recordUndistributed), which fixes its required amount at the current rate and shows it as shortfall.
 interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
+  /// @notice Where the stablecoin-per-minor-unit rate comes from.
+  enum ConversionMode {
+    FixedRate, // a rate set at issuance, changed only by governance
+    FxFeed // a Chainlink AggregatorV3Interface feed read at distribution
+  }
+
+  /// @notice An FX feed and the bounds its answers must satisfy.
+  struct FxFeedConfig {
+    AggregatorV3Interface feed; // answer = stablecoin currency per pool currency (major units), feed decimals
+    uint32 maxAgeS; // oldest accepted answer: block.timestamp - updatedAt <= maxAgeS
+    uint128 minAnswer; // smallest accepted answer (> 0), in feed units
+    uint128 maxAnswer; // largest accepted answer, in feed units
+  }
+
+  /// @notice What is fixed at issuance.
+  struct Issuance {
+    ConversionMode mode; // the initial conversion mode
+    uint256 fixedRateE18; // FixedRate: stablecoin units per pool minor unit, 18 decimals (> 0); else ignored
+    FxFeedConfig fx; // FxFeed: the feed and its bounds; else ignored
+    uint256 supplyCap; // the most tokens the agent may mint (raised only by governance)
+    uint32 distributionGraceS; // after finalisation + this, anyone may record an undistributed epoch
+  }
+
   /// @notice What an epoch's distribution required and received.
   struct EpochDistribution {
     uint128 revenueMinor; // the epoch's proven revenue (pool minor units)
@@ -21,6 +50,7 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
     uint256 stablecoinPerMinorE18; // the conversion rate used
     uint256 requiredUnits; // stablecoin units owed to holders
     uint256 depositedUnits; // stablecoin units received and distributed so far
+    uint64 recordedAt; // block timestamp of recordUndistributed(); 0 = not recorded that way
   }
 
   /// @notice An address was added to or removed from the allowlist of verified holders.
@@ -31,8 +61,17 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   event ForcedTransfer(address indexed from, address indexed to, uint256 amount, address indexed agent);
   /// @notice A lost wallet's tokens and accrued funds were moved to a new wallet (ERC-3643 name).
   event RecoverySuccess(address indexed lostWallet, address indexed newWallet, uint256 amount, uint256 fundsMoved);
-  /// @notice The stablecoin-per-minor-unit rate changed.
+  /// @notice Governance set a fixed stablecoin-per-minor-unit rate (the mode is now FixedRate).
   event ConversionRateSet(uint256 oldStablecoinPerMinorE18, uint256 newStablecoinPerMinorE18);
+  /// @notice Governance set the FX feed and its bounds (the mode is now FxFeed).
+  event FxFeedSet(address indexed feed, uint32 maxAgeS, uint128 minAnswer, uint128 maxAnswer);
+  /// @notice Governance changed the supply cap.
+  event SupplyCapSet(uint256 oldSupplyCap, uint256 newSupplyCap);
+  /// @notice An epoch not distributed within the grace period was recorded: its required amount is fixed and
+  /// owed in full.
+  event UndistributedRecorded(
+    uint64 indexed epoch, uint256 revenueMinor, uint256 stablecoinPerMinorE18, uint256 requiredUnits, address recorder
+  );
   /// @notice An epoch was distributed (possibly with a shortfall).
   event EpochDistributed(
     uint64 indexed epoch, uint256 revenueMinor, uint256 requiredUnits, uint256 depositedUnits, uint256 shortfallUnits
@@ -64,6 +103,26 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   error ConversionRateZero();
   /// @notice An address argument is zero.
   error ZeroAddress();
+  /// @notice The FX feed address holds no code.
+  error FxFeedNotContract(address feed);
+  /// @notice The FX feed's maximum age is zero.
+  error FxMaxAgeZero();
+  /// @notice The FX bounds are not 0 < minAnswer <= maxAnswer.
+  error FxBoundsInvalid(uint128 minAnswer, uint128 maxAnswer);
+  /// @notice The feed's answer is zero or negative.
+  error FxAnswerNotPositive(int256 answer);
+  /// @notice The feed's answer is not within [nowTs - maxAgeS, nowTs].
+  error FxAnswerStale(uint256 updatedAt, uint32 maxAgeS, uint256 nowTs);
+  /// @notice The feed's answer is outside [minAnswer, maxAnswer].
+  error FxAnswerOutOfBounds(int256 answer, uint128 minAnswer, uint128 maxAnswer);
+  /// @notice Minting would take the supply above the cap.
+  error SupplyCapExceeded(uint256 supplyCap, uint256 newSupply);
+  /// @notice A new cap is below the current supply.
+  error SupplyCapBelowSupply(uint256 supplyCap, uint256 totalSupply);
+  /// @notice The epoch was already recorded as undistributed.
+  error EpochAlreadyRecorded(uint64 epoch);
+  /// @notice The epoch's grace period for distribution has not ended.
+  error GracePeriodNotOver(uint64 epoch, uint256 dueAt, uint256 nowTs);
 
   /// @notice Adds or removes an address from the allowlist; only an agent.
   /// @param account The address.
@@ -86,7 +145,7 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   /// @return True when frozen.
   function isFrozen(address account) external view returns (bool);
 
-  /// @notice Mints tokens to a verified, unfrozen address; only an agent.
+  /// @notice Mints tokens to a verified, unfrozen address, up to the supply cap; only an agent.
   /// @param to The receiver.
   /// @param amount The amount.
   function mint(address to, uint256 amount) external;
@@ -118,20 +177,35 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   function unpause() external;
 
   /// @notice Distributes a finalised epoch of the token's pool, once; only a distributor. Pulls
-  /// min(required, allowance, balance) of the caller's stablecoin and records any shortfall.
+  /// min(required, allowance, balance) of the caller's stablecoin and records any shortfall. The required amount
+  /// is computed at the current rate, or is the one fixed by recordUndistributed when the epoch was recorded.
   /// @param epoch The epoch.
   function distribute(uint64 epoch) external;
+
+  /// @notice Records a finalised epoch that was not distributed within `distributionGraceS` of its
+  /// finalisation; anyone. Fixes the required amount at the current rate; all of it is shortfall until paid.
+  /// @param epoch The epoch.
+  function recordUndistributed(uint64 epoch) external;
 
   /// @notice Pays up to `maxUnits` of an epoch's outstanding shortfall from the caller; only a distributor.
   /// @param epoch The epoch.
   /// @param maxUnits The most stablecoin units to pull.
   function payShortfall(uint64 epoch, uint256 maxUnits) external;
 
-  /// @notice Sets the stablecoin units per pool minor unit, 18-decimal fixed point; only the admin.
-  /// Example: pool in CNY fen (2 decimals), stablecoin with 6 decimals, 1 CNY = 0.14 stablecoin:
-  /// 1 fen = 0.0014 stablecoin = 1,400 units, so the rate is 1,400e18.
+  /// @notice Sets a fixed rate of stablecoin units per pool minor unit, 18-decimal fixed point, and the mode to
+  /// FixedRate; only governance (the timelock). Example: pool in CNY fen (2 decimals), stablecoin with 6
+  /// decimals, 1 CNY = 0.14 stablecoin: 1 fen = 0.0014 stablecoin = 1,400 units, so the rate is 1,400e18.
   /// @param stablecoinPerMinorE18 The new rate (> 0).
   function setConversionRate(uint256 stablecoinPerMinorE18) external;
+
+  /// @notice Sets the FX feed and its bounds and the mode to FxFeed; only governance (the timelock).
+  /// rate = answer * 10^(18 + stablecoin decimals) / 10^(feed decimals + currency decimals), rounded down.
+  /// @param fx The feed, maximum age and answer bounds.
+  function setFxFeed(FxFeedConfig calldata fx) external;
+
+  /// @notice Sets the supply cap (>= current supply); only governance (the timelock).
+  /// @param newSupplyCap The new cap.
+  function setSupplyCap(uint256 newSupplyCap) external;
 
   /// @notice The distribution record of an epoch.
   /// @param epoch The epoch.
@@ -151,9 +225,31 @@ interface IRevenueShareToken is IFundsDistributionToken, ITypeAndVersion {
   /// @return The total.
   function totalWithdrawnUnits() external view returns (uint256);
 
-  /// @notice The current conversion rate (stablecoin units per pool minor unit, 18 decimals).
+  /// @notice The rate a distribution would use now (stablecoin units per pool minor unit, 18 decimals): the
+  /// fixed rate, or the checked feed answer converted (reverting like distribute on a bad answer).
   /// @return The rate.
   function conversionRateE18() external view returns (uint256);
+
+  /// @notice The current conversion mode.
+  /// @return The mode.
+  function conversionMode() external view returns (ConversionMode);
+
+  /// @notice The FX feed and its bounds (meaningful in FxFeed mode).
+  /// @return The configuration.
+  function fxFeed() external view returns (FxFeedConfig memory);
+
+  /// @notice The most tokens that may be in circulation.
+  /// @return The cap.
+  function supplyCap() external view returns (uint256);
+
+  /// @notice Seconds after an epoch's finalisation from which anyone may record it as undistributed.
+  /// @return The grace period.
+  function distributionGraceS() external view returns (uint32);
+
+  /// @notice The governance role (the timelock): rate, feed, mode and supply cap. Its own admin, so the token
+  /// admin cannot grant it.
+  /// @return The role id.
+  function GOVERNANCE_ROLE() external view returns (bytes32);
 
   /// @notice The pool whose revenue this token shares.
   /// @return The pool id.
