@@ -30,7 +30,11 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
 
 /** The pool deployed when no configuration is given: the demo circuit instances if built, else the test ones. */
-export function defaultPools(options: { epochLengthS: number; genesisTs?: number; nowS?: number }): PoolDeployConfig[] {
+export function defaultPools(options: {
+  epochLengthS: number;
+  genesisTs?: number;
+  nowS?: number;
+}): PoolDeployConfig[] {
   const demoBuilt = existsSync(join(projectRoot, 'build', 'circuits', 'epoch_demo', 'Verifier.sol'));
   const nowS = options.nowS ?? Math.floor(Date.now() / 1000);
   return [
@@ -58,17 +62,49 @@ export function deployerKey(chainId: number, privateKey: Hex | undefined): Hex {
 
 /** Builds the `deploy` program; `io` is replaceable in tests. */
 export function buildDeployProgram(io?: CliIo): Command {
-  const program = createProgram('deploy', 'deploy the contracts and the demo pool; check deployment files', io);
-  const print = (value: unknown) => (io?.stdout ?? ((t: string) => process.stdout.write(t)))(`${toJson(value, 2)}\n`);
+  const program = createProgram(
+    'deploy',
+    'deploy the contracts and the demo pool; check deployment files',
+    io,
+  );
+  const print = (value: unknown) =>
+    (io?.stdout ?? ((t: string) => process.stdout.write(t)))(`${toJson(value, 2)}\n`);
   program
     .command('all', { isDefault: true })
     .description('deploy Poseidon, the verifiers, the registries, a test stablecoin and the demo pool')
-    .addOption(new Option('--rpc <url>', 'JSON-RPC endpoint').env('RPC_URL').argParser(parseHttpUrlArg).default('http://127.0.0.1:8545'))
-    .addOption(new Option('--chain-id <n>', 'chain id of the RPC').env('CHAIN_ID').argParser(parsePositiveInt).default(31337))
-    .addOption(new Option('--epoch-length <s>', 'epoch length of the demo pool in seconds').env('EPOCH_LENGTH_S').argParser(parsePositiveInt).default(3600))
-    .addOption(new Option('--genesis <ts>', 'genesis of the demo pool, unix seconds (default: the current epoch start)').env('GENESIS_TS').argParser(intArg({ min: 0, max: 2 ** 32 - 1 })))
+    .addOption(
+      new Option('--rpc <url>', 'JSON-RPC endpoint')
+        .env('RPC_URL')
+        .argParser(parseHttpUrlArg)
+        .default('http://127.0.0.1:8545'),
+    )
+    .addOption(
+      new Option('--chain-id <n>', 'chain id of the RPC')
+        .env('CHAIN_ID')
+        .argParser(parsePositiveInt)
+        .default(31337),
+    )
+    .addOption(
+      new Option('--epoch-length <s>', 'epoch length of the demo pool in seconds')
+        .env('EPOCH_LENGTH_S')
+        .argParser(parsePositiveInt)
+        .default(3600),
+    )
+    .addOption(
+      new Option(
+        '--genesis <ts>',
+        'genesis of the demo pool, unix seconds (default: the current epoch start)',
+      )
+        .env('GENESIS_TS')
+        .argParser(intArg({ min: 0, max: 2 ** 32 - 1 })),
+    )
     .addOption(new Option('--out <path>', 'deployment file (default deployments/<chainId>.json)'))
-    .addOption(new Option('--private-key <hex>', 'deployer key (prefer the variable)').env('DEPLOYER_PRIVATE_KEY').argParser(parsePrivateKeyArg).hideHelp())
+    .addOption(
+      new Option('--private-key <hex>', 'deployer key (prefer the variable)')
+        .env('DEPLOYER_PRIVATE_KEY')
+        .argParser(parsePrivateKeyArg)
+        .hideHelp(),
+    )
     .action(async (options) => {
       const privateKey = deployerKey(options.chainId, options.privateKey);
       const deployment = await deployAll({

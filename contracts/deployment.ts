@@ -69,7 +69,9 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 export function parseDeployment(value: unknown, source = 'deployment'): Deployment {
   const result = deploymentSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new DeploymentFileError(`${source} is not a valid deployment file`, {
     details: problems.join('; '),
     hint: 'use the file written by `npm run deploy` (deployments/<chainId>.json), or deploy again',
@@ -84,7 +86,9 @@ export function parseDeployment(value: unknown, source = 'deployment'): Deployme
  */
 export function readDeployment(path: string): Deployment {
   if (!existsSync(path))
-    throw new DeploymentFileError(`no deployment file ${path}`, { hint: 'run `npm run deploy` first, or pass the right --deployment path' });
+    throw new DeploymentFileError(`no deployment file ${path}`, {
+      hint: 'run `npm run deploy` first, or pass the right --deployment path',
+    });
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));

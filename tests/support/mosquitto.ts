@@ -6,9 +6,12 @@ import { findExecutable, type ServerProcess, startServer } from './process.ts';
 
 /**
  * Starts Debian's mosquitto on 127.0.0.1 with anonymous access and in-memory persistence.
- * Pass `port` to restart a broker on the same port (broker-restart fault tests).
+ * Pass `port` to restart a broker on the same port (broker-restart fault tests), `auth` to require the
+ * accounts of a mosquitto password file and apply an ACL file instead of anonymous access.
  */
-export async function startMosquitto(options: { port?: number } = {}): Promise<ServerProcess & { url: string }> {
+export async function startMosquitto(
+  options: { port?: number; auth?: { passwordFile: string; aclFile: string } } = {},
+): Promise<ServerProcess & { url: string }> {
   const binary = findExecutable('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']);
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
@@ -17,7 +20,13 @@ export async function startMosquitto(options: { port?: number } = {}): Promise<S
     config,
     [
       `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
+      ...(options.auth
+        ? [
+            'allow_anonymous false',
+            `password_file ${options.auth.passwordFile}`,
+            `acl_file ${options.auth.aclFile}`,
+          ]
+        : ['allow_anonymous true']),
       'persistence false',
       'max_queued_messages 1000000',
       'max_inflight_messages 0',
