@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
 import { findExecutable, type ServerProcess, startServer } from './process.ts';
@@ -23,6 +23,8 @@ export async function startMosquitto(
       ...(options.auth
         ? [
             'allow_anonymous false',
+            // stay the test's user (as root mosquitto would switch to an account that cannot read the files)
+            `user ${userInfo().username}`,
             `password_file ${options.auth.passwordFile}`,
             `acl_file ${options.auth.aclFile}`,
           ]
