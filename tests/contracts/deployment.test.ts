@@ -26,10 +26,9 @@ describe('deployment file reader', () => {
   });
 
   it('names every wrong field', () => {
-    const broken = validDeployment() as unknown as Record<string, any>;
+    const { deployedAtBlock: _block, ...broken } = validDeployment();
     broken.contracts.poolRegistry = '0x01';
-    delete broken.deployedAtBlock;
-    broken.pools[1].poolId = 'two';
+    (broken.pools[1] as { poolId: unknown }).poolId = 'two';
     const details = refusal(write(broken));
     expect(details).toContain('contracts.poolRegistry: must be a 0x-prefixed 20-byte address');
     expect(details).toContain('deployedAtBlock');
