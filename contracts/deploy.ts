@@ -21,6 +21,9 @@ import {
   writeAndWait,
 } from './chain.ts';
 import { governThroughTimelock, LOCAL_CHAIN_ID, TEMPLATE_ID, type TimelockCall } from './governance.ts';
+import type { Deployment, InstanceDeployment, PayoutDeployment, PoolDeployment } from './deployment.ts';
+
+export type { Deployment, InstanceDeployment, PayoutDeployment, PoolDeployment } from './deployment.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,18 +73,6 @@ export interface FxPayoutConfig {
   maxAnswer: bigint;
 }
 
-/** How a pool's token converts revenue to stablecoin, as deployed. */
-export type PayoutDeployment =
-  | { mode: 'fixedRate'; conversionRateE18: string }
-  | {
-      mode: 'fxFeed';
-      feed: Address;
-      testFeed: boolean;
-      maxAgeS: number;
-      minAnswer: string;
-      maxAnswer: string;
-    };
-
 /** The governance timelock of a deployment. */
 export interface GovernanceConfig {
   /** Minimum delay of every governed change, seconds (default 0 on the local chain; required elsewhere). */
@@ -90,65 +81,6 @@ export interface GovernanceConfig {
   proposers?: Address[];
   /** Accounts that may execute ready changes (default: the deployer; the zero address means anyone). */
   executors?: Address[];
-}
-
-/** A circuit instance registered in the verifier registry. */
-export interface InstanceDeployment {
-  instanceId: Hex;
-  template: 'EpochBatch' | 'Registration';
-  batchSize: number;
-  treeDepth: number;
-  verifier: Address;
-}
-
-/** A created pool in the deployment file. */
-export interface PoolDeployment {
-  name: string;
-  poolId: number;
-  operator: Address;
-  treeDepth: number;
-  epochVerifierInstance: string;
-  registrationVerifierInstance: string;
-  /** Verifier registry ids of the two instances (what the pool stores). */
-  epochInstanceId: Hex;
-  registrationInstanceId: Hex;
-  /** The verifiers the instances resolved to at deployment. */
-  epochVerifier: Address;
-  registrationVerifier: Address;
-  feed: Address;
-  token: Address;
-  payout: PayoutDeployment;
-  supplyCap: string;
-  distributionGraceS: number;
-  currencyCode: string;
-  currencyDecimals: number;
-  maxTariffMinorPerKwh: number;
-  epochLengthS: number;
-  genesisTs: number;
-  investorShareBps: number;
-}
-
-/** Contents of `deployments/<chainId>.json`. */
-export interface Deployment {
-  chainId: number;
-  rpcUrl: string;
-  deployer: Address;
-  /** First block of the deployment (scan events from here). */
-  deployedAtBlock: string;
-  contracts: {
-    poseidonT3: Address;
-    timelock: Address;
-    verifierRegistry: Address;
-    poolRegistry: Address;
-    attestationRegistry: Address;
-    stablecoin: Address;
-  };
-  governance: { minDelayS: number; proposers: Address[]; executors: Address[] };
-  /** Verifier addresses by circuit instance name. */
-  verifiers: Record<string, Address>;
-  /** Verifier registry entries by circuit instance name. */
-  instances: Record<string, InstanceDeployment>;
-  pools: PoolDeployment[];
 }
 
 /** Options of {@link deployAll}. */
@@ -569,49 +501,4 @@ async function deployPool(
     genesisTs: config.genesisTs,
     investorShareBps: config.investorShareBps,
   };
-}
-
-/**
- * Reads `deployments/<chainId>.json`.
- *
- * @example
- * const { contracts, pools } = readDeployment(31337);
- */
-export function readDeployment(chainId: number, file?: string): Deployment {
-  const path = file ?? join(projectRoot, 'deployments', `${chainId}.json`);
-  if (!existsSync(path)) {
-    throw new DeployConfigError(`no deployment file ${path}`, { hint: 'run `npm run deploy` first' });
-  }
-  return JSON.parse(readFileSync(path, 'utf8')) as Deployment;
-}
-
-/** The pool deployed by `npm run deploy` when no configuration is given: the demo circuit instances if built. */
-function defaultPools(): PoolDeployConfig[] {
-  const demoBuilt = existsSync(join(projectRoot, 'build', 'circuits', 'epoch_demo', 'Verifier.sol'));
-  const nowS = Math.floor(Date.now() / 1000);
-  const epochLengthS = Number(process.env.EPOCH_LENGTH_S ?? 3600);
-  return [
-    {
-      name: 'demo',
-      maxTariffMinorPerKwh: 190,
-      epochLengthS,
-      genesisTs: Number(process.env.GENESIS_TS ?? nowS - (nowS % epochLengthS)),
-      investorShareBps: 7_000,
-      epochVerifierInstance: demoBuilt ? 'epoch_demo' : 'epoch_test',
-      registrationVerifierInstance: demoBuilt ? 'registration_demo' : 'registration_test',
-    },
-  ];
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const rpcUrl = process.env.RPC_URL ?? 'http://127.0.0.1:8545';
-  const chainId = Number(process.env.CHAIN_ID ?? 31337);
-  const privateKey = (process.env.DEPLOYER_PRIVATE_KEY as Hex | undefined) ?? ANVIL_FIRST_TEST_KEY;
-  if (chainId !== 31337 && privateKey === ANVIL_FIRST_TEST_KEY) {
-    throw new DeployConfigError(`refusing to deploy to chain ${chainId} with anvil's public test key`, {
-      hint: 'set DEPLOYER_PRIVATE_KEY',
-    });
-  }
-  const deployment = await deployAll({ rpcUrl, chainId, privateKey, pools: defaultPools() });
-  process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
 }

@@ -1,8 +1,88 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type EnvBinding, loadConfig } from '../lib/config.ts';
 import { GatewayConfigError } from './errors.ts';
 
 const positiveInt = z.number().int().positive();
+const text = z.string().min(1);
+
+/** Bucketing shared by every time-series store: interval lengths and the boundary offset. */
+const bucketingFields = {
+  /** Interval lengths in seconds (default 15m = 900, 1h = 3600, 1d = 86400). */
+  intervalsS: z
+    .object({ '15m': positiveInt, '1h': positiveInt, '1d': positiveInt })
+    .partial()
+    .strict()
+    .optional(),
+  /** Offset of bucket boundaries from the unix epoch in seconds (-28800 for China-time days). */
+  bucketOffsetS: z.number().int().optional(),
+};
+
+/** The embedded DuckDB store. */
+const duckDbTimeSeriesSchema = z
+  .object({ kind: z.literal('duckdb'), path: text, ...bucketingFields })
+  .strict();
+
+/** InfluxDB line protocol (InfluxDB 2/3/Cloud, VictoriaMetrics) with its on-disk buffer. */
+const influxTimeSeriesSchema = z
+  .object({
+    kind: z.literal('influx'),
+    url: z.url({ protocol: /^https?$/ }),
+    token: text,
+    org: text,
+    bucket: text,
+    /** Folder of the on-disk buffer (one store per folder). */
+    bufferDir: text,
+    measurement: text.optional(),
+    batchSize: positiveInt.optional(),
+    flushIntervalMs: positiveInt.optional(),
+    maxBufferBytes: positiveInt.optional(),
+    segmentBytes: positiveInt.optional(),
+    fsync: z.boolean().optional(),
+    requestTimeoutMs: positiveInt.optional(),
+    retry: z
+      .object({
+        minDelayMs: positiveInt,
+        maxDelayMs: positiveInt,
+        factor: z.number().min(1),
+        jitter: z.number().min(0).max(1),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    closeTimeoutMs: z.number().int().min(0).optional(),
+    /** Where queries go: Flux (default), VictoriaMetrics' export API, or a DuckDB file written alongside. */
+    query: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('flux') }).strict(),
+        z
+          .object({ kind: z.literal('victoria-metrics'), url: z.url({ protocol: /^https?$/ }).optional() })
+          .strict(),
+        z.object({ kind: z.literal('duckdb'), path: text }).strict(),
+      ])
+      .optional(),
+    ...bucketingFields,
+  })
+  .strict();
+
+/**
+ * The `timeseries` section: `duckdb` (the default when `kind` is left out), `influx`, or `none` (no store).
+ * The stores' own options (see gateway/timeseries/README.md) minus the registry callback, which the
+ * gateway supplies.
+ */
+export const timeSeriesConfigSchema = z.preprocess(
+  (value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !('kind' in value)
+      ? { ...value, kind: 'duckdb' }
+      : value,
+  z.discriminatedUnion('kind', [
+    duckDbTimeSeriesSchema,
+    influxTimeSeriesSchema,
+    z.object({ kind: z.literal('none') }).strict(),
+  ]),
+);
+
+/** A validated `timeseries` section. */
+export type TimeSeriesSection = z.infer<typeof timeSeriesConfigSchema>;
 
 /** Schema of the gateway configuration (file and environment merged). */
 export const gatewayConfigSchema = z
@@ -78,8 +158,8 @@ export const gatewayConfigSchema = z
       .object({ reportingWindowS: positiveInt.default(900) })
       .strict()
       .default({ reportingWindowS: 900 }),
-    /** Time-series store configuration, handed to `createTimeSeriesStore`; `{ kind: 'none' }` disables it. */
-    timeseries: z.looseObject({ kind: z.string().min(1) }).optional(),
+    /** Time-series store (default: a DuckDB file beside the ledger); `{ kind: 'none' }` disables it. */
+    timeseries: timeSeriesConfigSchema.optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .strict();
@@ -106,68 +186,48 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
   });
 }
 
-/** Environment variables and the configuration path they override. */
-const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'int']> = [
-  ['GATEWAY_MQTT_URL', ['mqtt', 'url'], 'string'],
-  ['GATEWAY_MQTT_CLIENT_ID', ['mqtt', 'clientId'], 'string'],
-  ['GATEWAY_MQTT_USERNAME', ['mqtt', 'username'], 'string'],
-  ['GATEWAY_MQTT_PASSWORD', ['mqtt', 'password'], 'string'],
-  ['GATEWAY_MQTT_TOPIC', ['mqtt', 'topic'], 'string'],
-  ['GATEWAY_LEDGER_PATH', ['ledgerPath'], 'string'],
-  ['GATEWAY_HTTP_HOST', ['http', 'host'], 'string'],
-  ['GATEWAY_HTTP_PORT', ['http', 'port'], 'int'],
-  ['GATEWAY_MAX_CLOCK_SKEW_S', ['validation', 'maxClockSkewS'], 'int'],
-  ['GATEWAY_ENERGY_MARGIN_PERMILLE', ['validation', 'energyMarginPermille'], 'int'],
-  ['GATEWAY_BATCH_MAX_SIZE', ['batch', 'maxSize'], 'int'],
-  ['GATEWAY_BATCH_MAX_DELAY_MS', ['batch', 'maxDelayMs'], 'int'],
-  ['GATEWAY_OUT_OF_ORDER', ['validation', 'outOfOrder'], 'string'],
-  ['GATEWAY_VERIFY_THREADS', ['verify', 'threads'], 'int'],
-  ['GATEWAY_LOG_LEVEL', ['logLevel'], 'string'],
+/** Environment variables, the configuration path each sets, and how its text is read. */
+export const GATEWAY_ENV: readonly EnvBinding[] = [
+  ['GATEWAY_MQTT_URL', 'mqtt.url', 'string'],
+  ['GATEWAY_MQTT_CLIENT_ID', 'mqtt.clientId', 'string'],
+  ['GATEWAY_MQTT_USERNAME', 'mqtt.username', 'string'],
+  ['GATEWAY_MQTT_PASSWORD', 'mqtt.password', 'string'],
+  ['GATEWAY_MQTT_TOPIC', 'mqtt.topic', 'string'],
+  ['GATEWAY_LEDGER_PATH', 'ledgerPath', 'string'],
+  ['GATEWAY_HTTP_HOST', 'http.host', 'string'],
+  ['GATEWAY_HTTP_PORT', 'http.port', 'int'],
+  ['GATEWAY_MAX_CLOCK_SKEW_S', 'validation.maxClockSkewS', 'int'],
+  ['GATEWAY_ENERGY_MARGIN_PERMILLE', 'validation.energyMarginPermille', 'int'],
+  ['GATEWAY_BATCH_MAX_SIZE', 'batch.maxSize', 'int'],
+  ['GATEWAY_BATCH_MAX_DELAY_MS', 'batch.maxDelayMs', 'int'],
+  ['GATEWAY_OUT_OF_ORDER', 'validation.outOfOrder', 'string'],
+  ['GATEWAY_VERIFY_THREADS', 'verify.threads', 'int'],
+  ['GATEWAY_LOG_LEVEL', 'logLevel', 'string'],
 ];
 
+/** Values given as command-line flags, by configuration path (e.g. `{ ledgerPath, 'http.port': 0 }`). */
+export type GatewayConfigFlags = Record<string, unknown>;
+
 /**
- * Loads the configuration: the JSON file at `path` (when given), then `GATEWAY_*` variables from
- * `env` on top, then validation.
+ * Loads the configuration through the project's one path: the JSON file at `path` (when given), then
+ * `GATEWAY_*` variables from `env`, then `flags`, validated by {@link gatewayConfigSchema}. Throws a
+ * `ConfigError` naming every wrong field and where it came from.
  *
  * @example
- * const config = loadGatewayConfig('gateway.json', process.env);
+ * const config = loadGatewayConfig('gateway.json', process.env, { 'http.port': 0 });
  */
 export function loadGatewayConfig(
   path: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  flags: GatewayConfigFlags = {},
 ): GatewayConfig {
-  let base: Record<string, unknown> = {};
-  if (path !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (cause) {
-      throw new GatewayConfigError(`cannot read gateway configuration file ${path}`, {
-        cause,
-        hint: 'check the path',
-      });
-    }
-    try {
-      base = JSON.parse(text) as Record<string, unknown>;
-    } catch (cause) {
-      throw new GatewayConfigError(`gateway configuration file ${path} is not valid JSON`, { cause });
-    }
-  }
-  for (const [name, keys, type] of ENV_KEYS) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    let value: unknown = raw;
-    if (type === 'int') {
-      if (!/^-?\d+$/.test(raw)) throw new GatewayConfigError(`${name}=${raw} is not an integer`);
-      value = Number(raw);
-    }
-    let node = base;
-    for (const key of keys.slice(0, -1)) {
-      const child = node[key];
-      node[key] = typeof child === 'object' && child !== null ? child : {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[keys[keys.length - 1] as string] = value;
-  }
-  return parseGatewayConfig(base);
+  return loadConfig({
+    service: 'gateway',
+    schema: gatewayConfigSchema,
+    ...(path === undefined ? {} : { file: path }),
+    env,
+    envBindings: GATEWAY_ENV,
+    flags,
+    docs: 'gateway/README.md',
+  });
 }

@@ -1,7 +1,8 @@
+import { ConfigError } from '../lib/config.ts';
 import { BaseError } from '../lib/errors.ts';
 
 /** The gateway configuration is missing a value or has a wrong one. */
-export class GatewayConfigError extends BaseError {
+export class GatewayConfigError extends ConfigError {
   override name = 'GatewayConfigError';
 }
 

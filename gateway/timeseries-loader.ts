@@ -21,12 +21,11 @@ export async function loadTimeSeriesStore(
   const tsConfig = config.timeseries ?? { kind: 'duckdb', path: defaultTimeSeriesPath(config.ledgerPath) };
   if (tsConfig.kind === 'none') return undefined;
   try {
-    // The configuration section is checked field by field by the store itself (gateway/timeseries/validate.ts).
-    return await createTimeSeriesStore({
-      ...tsConfig,
-      registeredDevices: (poolId: number, level: 'pool' | 'site' | 'device', id?: string) =>
-        registry.registeredDevices(poolId, level, id),
-    } as TimeSeriesConfig);
+    // The section was checked field by field by the configuration schema (gateway/config.ts).
+    const registeredDevices = (poolId: number, level: 'pool' | 'site' | 'device', id?: string) =>
+      registry.registeredDevices(poolId, level, id);
+    const storeConfig: TimeSeriesConfig = { ...tsConfig, registeredDevices };
+    return await createTimeSeriesStore(storeConfig);
   } catch (cause) {
     throw new GatewayConfigError('the time-series store could not be created', {
       cause,

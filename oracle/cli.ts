@@ -1,113 +1,180 @@
 /**
- * Operator CLI of the oracle.
+ * Operator CLI of the oracle (`npm run oracle -- <command>`; `--help` on every command).
  *
- *   npx tsx oracle/cli.ts run --gateway-config gateway.json --rpc <url> --deployment deployments/31337.json
- *       [--data-dir data/oracle] [--grace 60] [--cron "*\/10 * * * * *"] [--provers 2] [--confirmations 1]
- *       [--bundle-port 8790]           (key: ORACLE_PRIVATE_KEY, default anvil's first test key)
- *     starts the gateway and the oracle in one process (DuckDB allows one writer per ledger file).
+ *   run       starts the gateway and the oracle in one process (DuckDB allows one writer per ledger file)
+ *   disclose  prints the disclosure of a device's closing reading for an auditor
+ *             (`npm run verify -- --disclose <file>`)
  *
- *   npx tsx oracle/cli.ts disclose --rpc <url> --deployment <file> --pool 1 --epoch 3 --device ev-0001
- *       [--data-dir data/oracle]
- *     prints the disclosure of a device's closing reading for an auditor (`npm run verify -- --disclose <file>`).
+ * Configuration: `--config oracle.json` < `ORACLE_*` variables < flags (see oracle/README.md); the key
+ * comes from `ORACLE_PRIVATE_KEY` (anvil's public test key only on a local development chain).
  */
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { type Address, createPublicClient, type Hex, http, type PublicClient } from 'viem';
-import { ANVIL_FIRST_TEST_KEY } from '../contracts/chain.ts';
-import type { Deployment } from '../contracts/deploy.ts';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPublicClient, http, type PublicClient } from 'viem';
+import { readDeployment } from '../contracts/deployment.ts';
 import { loadGatewayConfig, startGateway } from '../gateway/index.ts';
+import {
+  type CliIo,
+  type Command,
+  createProgram,
+  InvalidArgumentError,
+  parseHttpUrlArg,
+  parseNonNegativeInt,
+  parsePort,
+  parsePositiveInt,
+  runCli,
+  UsageError,
+} from '../lib/cli/index.ts';
+import { toJsonLine } from '../lib/json.ts';
+import { createLogger } from '../lib/log.ts';
 import { createBundleStore } from './bundles.ts';
+import { loadOracleConfig, resolveOracleKey } from './config.ts';
 import { discloseReading } from './disclose.ts';
 import { startOracle } from './service.ts';
 import { gatewayReadingSource } from './sources.ts';
-import { readFileSync } from 'node:fs';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    'gateway-config': { type: 'string' },
-    rpc: { type: 'string' },
-    deployment: { type: 'string' },
-    'data-dir': { type: 'string', default: join('data', 'oracle') },
-    grace: { type: 'string' },
-    cron: { type: 'string' },
-    provers: { type: 'string' },
-    confirmations: { type: 'string' },
-    'bundle-port': { type: 'string' },
-    pool: { type: 'string' },
-    epoch: { type: 'string' },
-    device: { type: 'string' },
-  },
-});
+/** A device id as in docs/SPEC.md section 2. */
+const parseDeviceId = (text: string) => {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(text))
+    throw new InvalidArgumentError(`"${text}" is not a device id (^[a-z0-9][a-z0-9-]{0,30}$)`);
+  return text;
+};
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-const need = (name: string, value: string | undefined) => value ?? fail(`--${name} is required`);
-const deployment = () =>
-  JSON.parse(readFileSync(need('deployment', values.deployment), 'utf8')) as Deployment;
-const optionalInt = (value: string | undefined) => (value === undefined ? undefined : Number(value));
-const line = (value: unknown) =>
-  `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`;
-
-const command = positionals[0];
-if (command === 'run') {
-  const gateway = await startGateway(loadGatewayConfig(need('gateway-config', values['gateway-config'])));
-  const oracle = await startOracle(
-    {
-      rpcUrl: need('rpc', values.rpc),
-      privateKey: (process.env.ORACLE_PRIVATE_KEY as Hex | undefined) ?? ANVIL_FIRST_TEST_KEY,
-      deployment: deployment(),
-      dataDir: values['data-dir'],
-      graceS: optionalInt(values.grace),
-      cronExpression: values.cron,
-      proverConcurrency: optionalInt(values.provers),
-      confirmations: optionalInt(values.confirmations),
-      bundleServer: { port: optionalInt(values['bundle-port']) ?? 0, host: '127.0.0.1' },
-      registrySync: { registry: gateway.registry },
-    },
-    {
-      readings: gatewayReadingSource(gateway.ledger, gateway.registry),
-      onEvent: (event) => {
-        if (event.type === 'prover' && event.progress.type === 'stage') return;
-        process.stdout.write(line({ at: new Date().toISOString(), ...event }));
-      },
-    },
-  );
-  gateway.attachAttestations(oracle.attestationViews);
-  process.stdout.write(
-    line({
-      message: 'oracle started',
-      gateway: gateway.apiUrl,
-      epochs: `${gateway.apiUrl}/pools/:poolId/epochs`,
-      bundles: oracle.bundleServer?.url,
-    }),
-  );
-  const shutdown = async () => {
-    gateway.attachAttestations(undefined);
-    await oracle.stop();
-    await gateway.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-} else if (command === 'disclose') {
-  const d = deployment();
-  const disclosure = await discloseReading({
-    publicClient: createPublicClient({ transport: http(need('rpc', values.rpc)) }) as PublicClient,
-    contracts: {
-      poolRegistry: d.contracts.poolRegistry as Address,
-      attestationRegistry: d.contracts.attestationRegistry as Address,
-    },
-    bundles: createBundleStore(join(values['data-dir']!, 'bundles')),
-    poolId: Number(need('pool', values.pool)),
-    epoch: Number(need('epoch', values.epoch)),
-    deviceId: need('device', values.device),
-    fromBlock: BigInt(d.deployedAtBlock ?? 0),
+function untilSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
   });
-  process.stdout.write(`${JSON.stringify(disclosure, null, 2)}\n`);
-  process.exit(0);
-} else {
-  fail('usage: oracle/cli.ts run ... | disclose ... (see the header of oracle/cli.ts)');
 }
+
+function addRun(program: Command, write: (text: string) => void): void {
+  program
+    .command('run')
+    .description('start the gateway and the oracle in one process until SIGINT or SIGTERM')
+    .option('--config <path>', 'oracle configuration file (JSON)')
+    .option('--gateway-config <path>', 'gateway configuration file (gatewayConfig)')
+    .option('--rpc <url>', 'JSON-RPC endpoint (rpcUrl)', parseHttpUrlArg)
+    .option('--deployment <path>', 'deployment file, deployments/<chainId>.json (deployment)')
+    .option('--data-dir <dir>', 'job stages and proof bundles (dataDir, default data/oracle)')
+    .option('--grace <s>', 'grace after an epoch for late readings, seconds (graceS)', parseNonNegativeInt)
+    .option('--cron <expr>', 'node-cron expression of the epoch checks (cron)')
+    .option('--provers <n>', 'parallel proofs (provers)', parsePositiveInt)
+    .option(
+      '--confirmations <n>',
+      'confirmations before a transaction counts (confirmations)',
+      parsePositiveInt,
+    )
+    .option('--bundle-port <port>', 'proof-bundle HTTP port, 0 picks one (bundlePort)', parsePort)
+    .action(async (options) => {
+      const config = loadOracleConfig({
+        ...(options.config ? { file: options.config } : {}),
+        flags: {
+          rpcUrl: options.rpc,
+          deployment: options.deployment,
+          gatewayConfig: options.gatewayConfig,
+          dataDir: options.dataDir,
+          graceS: options.grace,
+          cron: options.cron,
+          provers: options.provers,
+          confirmations: options.confirmations,
+          bundlePort: options.bundlePort,
+        },
+      });
+      if (config.gatewayConfig === undefined)
+        throw new UsageError('no gateway configuration given', {
+          hint: 'pass --gateway-config gateway.json (or gatewayConfig / ORACLE_GATEWAY_CONFIG)',
+        });
+      const log = createLogger({ base: { service: 'oracle' } });
+      const deployment = readDeployment(config.deployment);
+      const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient;
+      const privateKey = await resolveOracleKey(config.privateKey, publicClient, log);
+      const gatewayConfig = loadGatewayConfig(config.gatewayConfig);
+      const gateway = await startGateway(gatewayConfig, {
+        logger: createLogger({ level: gatewayConfig.logLevel, base: { service: 'gateway' } }),
+      });
+      const oracle = await startOracle(
+        {
+          rpcUrl: config.rpcUrl,
+          privateKey,
+          deployment,
+          dataDir: config.dataDir,
+          graceS: config.graceS,
+          cronExpression: config.cron,
+          proverConcurrency: config.provers,
+          confirmations: config.confirmations,
+          bundleServer: { port: config.bundlePort, host: '127.0.0.1' },
+          registrySync: { registry: gateway.registry },
+        },
+        {
+          readings: gatewayReadingSource(gateway.ledger, gateway.registry),
+          onEvent: (event) => {
+            if (event.type === 'prover' && event.progress.type === 'stage') return;
+            write(toJsonLine({ at: new Date().toISOString(), ...event }));
+          },
+        },
+      );
+      gateway.attachAttestations(oracle.attestationViews);
+      write(
+        toJsonLine({
+          message: 'oracle started',
+          gateway: gateway.apiUrl,
+          epochs: `${gateway.apiUrl}/pools/:poolId/epochs`,
+          bundles: oracle.bundleServer?.url,
+        }),
+      );
+      await untilSignal();
+      gateway.attachAttestations(undefined);
+      await oracle.stop();
+      await gateway.close();
+    });
+}
+
+function addDisclose(program: Command, write: (text: string) => void): void {
+  program
+    .command('disclose')
+    .description("print the disclosure of a device's closing reading in an epoch (for an auditor)")
+    .requiredOption('--pool <id>', 'pool id', parsePositiveInt)
+    .requiredOption('--epoch <n>', 'epoch number', parsePositiveInt)
+    .requiredOption('--device <id>', 'device id', parseDeviceId)
+    .option('--config <path>', 'oracle configuration file (JSON)')
+    .option('--rpc <url>', 'JSON-RPC endpoint (rpcUrl)', parseHttpUrlArg)
+    .option('--deployment <path>', 'deployment file (deployment)')
+    .option('--data-dir <dir>', 'where the proof bundles are (dataDir, default data/oracle)')
+    .action(async (options) => {
+      const config = loadOracleConfig({
+        ...(options.config ? { file: options.config } : {}),
+        flags: { rpcUrl: options.rpc, deployment: options.deployment, dataDir: options.dataDir },
+      });
+      const deployment = readDeployment(config.deployment);
+      const disclosure = await discloseReading({
+        publicClient: createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient,
+        contracts: {
+          poolRegistry: deployment.contracts.poolRegistry,
+          attestationRegistry: deployment.contracts.attestationRegistry,
+        },
+        bundles: createBundleStore(join(config.dataDir, 'bundles')),
+        poolId: options.pool,
+        epoch: options.epoch,
+        deviceId: options.device,
+        fromBlock: BigInt(deployment.deployedAtBlock),
+      });
+      write(`${JSON.stringify(disclosure, null, 2)}\n`);
+    });
+}
+
+/**
+ * Builds the oracle's program; `io` is replaceable in tests.
+ *
+ * @example
+ * await runCli(buildOracleProgram(), { exitOnSuccess: true });
+ */
+export function buildOracleProgram(io?: CliIo): Command {
+  const program = createProgram('oracle', 'epoch proofs and attestations of the pools of a deployment', io);
+  const write = io?.stdout ?? ((text: string) => void process.stdout.write(text));
+  addRun(program, write);
+  addDisclose(program, write);
+  return program;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await runCli(buildOracleProgram(), { exitOnSuccess: true });

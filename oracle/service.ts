@@ -100,7 +100,7 @@ export type OracleEvent =
  * @example
  * const gateway = await startGateway(gatewayConfig);
  * const oracle = await startOracle(
- *   { rpcUrl, privateKey, deployment: readDeployment(31337), graceS: 120 },
+ *   { rpcUrl, privateKey, deployment: readDeployment('deployments/31337.json'), graceS: 120 },
  *   { readings: gatewayReadingSource(gateway.ledger, gateway.registry), logger: createLogger() },
  * );
  * console.log(oracle.bundleServer?.metricsUrl); // Prometheus scrape target

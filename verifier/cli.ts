@@ -1,22 +1,33 @@
 /**
- * Investor verifier CLI: `npx tsx verifier/cli.ts --rpc <url> --deployment deployments/31337.json --pool 1
- *   --bundles <http url | dir> [--from 1] [--to 9] [--disclose reading.json ...] [--json]`.
+ * Investor verifier CLI (`npm run verify -- [pool] --rpc <url> --pool 1 --bundles <http url | dir>
+ *   (--deployment deployments/31337.json | --pool-registry <addr> --attestation-registry <addr>)
+ *   [--from 1] [--to 9] [--disclose reading.json ...] [--json]`; `--help` on every command).
  * Exit code 0 when every check holds, 1 when one fails (each failure named), 2 on a usage error.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Address, createPublicClient, http } from 'viem';
 import { attestationRegistryAbi } from '../contracts/abis.ts';
+import { readDeployment } from '../contracts/deployment.ts';
+import {
+  type CliIo,
+  type Command,
+  createProgram,
+  parseAddressArg,
+  parseBigIntArg,
+  parseHttpUrlArg,
+  parsePositiveInt,
+  runCli,
+  UsageError,
+} from '../lib/cli/index.ts';
+import { BaseError } from '../lib/errors.ts';
+import { toJson } from '../lib/json.ts';
 import { openBundleSource } from '../oracle/bundles.ts';
 import { readPool } from '../oracle/chain.ts';
 import type { Finding } from './checks.ts';
 import { type Disclosure, verifyDisclosure } from './disclosure.ts';
 import { type VerifyReport, verifyPool } from './verify-pool.ts';
-
-const USAGE = `usage: npm run verify -- --rpc <url> --pool <id> --bundles <url|dir>
-  (--deployment <deployments/<chainId>.json> | --pool-registry <addr> --attestation-registry <addr>)
-  [--feed <addr>] [--token <addr>] [--vkeys <dir>] [--from <epoch>] [--to <epoch>]
-  [--disclose <reading.json>]... [--from-block <n>] [--json]`;
 
 /** Parsed command line of the verifier. */
 export interface VerifyCliOptions {
@@ -35,84 +46,62 @@ export interface VerifyCliOptions {
   json: boolean;
 }
 
-class UsageError extends Error {}
-
-function parseVerifyOptions(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    options: {
-      rpc: { type: 'string' },
-      pool: { type: 'string' },
-      bundles: { type: 'string' },
-      deployment: { type: 'string' },
-      'pool-registry': { type: 'string' },
-      'attestation-registry': { type: 'string' },
-      feed: { type: 'string' },
-      token: { type: 'string' },
-      vkeys: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'from-block': { type: 'string' },
-      disclose: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+/** At least one check failed: the report says which. */
+export class NotVerifiedError extends BaseError {
+  override name = 'NotVerifiedError';
 }
 
-/** Parses the verifier's arguments (throws a usage error naming what is wrong). */
-export function parseVerifyArgs(argv: readonly string[]): VerifyCliOptions {
-  let parsed: ReturnType<typeof parseVerifyOptions>;
-  try {
-    parsed = parseVerifyOptions(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
-  const need = (name: string, value: string | undefined) => {
-    if (!value) throw new UsageError(`--${name} is required`);
-    return value;
-  };
-  const positive = (name: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < 1)
-      throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-    return Number(value);
-  };
-  const poolId = positive('pool', need('pool', values.pool))!;
-  let poolRegistry = values['pool-registry'] as Address | undefined;
-  let attestationRegistry = values['attestation-registry'] as Address | undefined;
-  let feed = values.feed as Address | undefined;
-  let token = values.token as Address | undefined;
-  let fromBlock = values['from-block'] === undefined ? undefined : BigInt(values['from-block']);
-  if (values.deployment) {
-    const deployment = JSON.parse(readFileSync(values.deployment, 'utf8')) as {
-      deployedAtBlock?: string;
-      contracts: { poolRegistry: Address; attestationRegistry: Address };
-      pools: Array<{ poolId: number; feed: Address; token: Address }>;
-    };
+/** The flags of the `pool` command as commander parsed them. */
+export interface VerifyFlags {
+  rpc: string;
+  pool: number;
+  bundles: string;
+  deployment?: string;
+  poolRegistry?: Address;
+  attestationRegistry?: Address;
+  feed?: Address;
+  token?: Address;
+  vkeys?: string;
+  from?: number;
+  to?: number;
+  fromBlock?: bigint;
+  disclose?: string[];
+  json?: boolean;
+}
+
+/**
+ * Completes the flags with the addresses of a deployment file (flags win) and checks that the registries
+ * are known; throws a {@link UsageError} naming what is missing.
+ */
+export function resolveVerifyOptions(flags: VerifyFlags): VerifyCliOptions {
+  let { poolRegistry, attestationRegistry, feed, token, fromBlock } = flags;
+  if (flags.deployment) {
+    const deployment = readDeployment(flags.deployment);
     poolRegistry ??= deployment.contracts.poolRegistry;
     attestationRegistry ??= deployment.contracts.attestationRegistry;
-    const pool = deployment.pools.find((p) => p.poolId === poolId);
+    const pool = deployment.pools.find((p) => p.poolId === flags.pool);
     feed ??= pool?.feed;
     token ??= pool?.token;
-    if (fromBlock === undefined && deployment.deployedAtBlock !== undefined)
-      fromBlock = BigInt(deployment.deployedAtBlock);
+    fromBlock ??= BigInt(deployment.deployedAtBlock);
   }
+  if (poolRegistry === undefined || attestationRegistry === undefined)
+    throw new UsageError('--pool-registry and --attestation-registry (or --deployment) are required', {
+      hint: 'pass --deployment deployments/<chainId>.json',
+    });
   return {
-    rpc: need('rpc', values.rpc),
-    poolId,
-    bundles: need('bundles', values.bundles),
-    poolRegistry: need('pool-registry (or --deployment)', poolRegistry) as Address,
-    attestationRegistry: need('attestation-registry (or --deployment)', attestationRegistry) as Address,
+    rpc: flags.rpc,
+    poolId: flags.pool,
+    bundles: flags.bundles,
+    poolRegistry,
+    attestationRegistry,
     feed,
     token,
-    vkeyDir: values.vkeys,
-    fromEpoch: positive('from', values.from),
-    toEpoch: positive('to', values.to),
+    vkeyDir: flags.vkeys,
+    fromEpoch: flags.from,
+    toEpoch: flags.to,
     fromBlock,
-    disclosures: values.disclose ?? [],
-    json: values.json ?? false,
+    disclosures: flags.disclose ?? [],
+    json: flags.json ?? false,
   };
 }
 
@@ -180,25 +169,54 @@ export function formatReport(report: VerifyReport): string {
   return lines.join('\n');
 }
 
-const isMain =
-  process.argv[1] !== undefined &&
-  import.meta.url.endsWith(process.argv[1].replace(/^.*\/oracle\//, '/oracle/'));
-if (isMain) {
-  let exitCode = 0;
-  try {
-    const options = parseVerifyArgs(process.argv.slice(2));
-    const report = await runVerify(options);
-    process.stdout.write(
-      options.json
-        ? `${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
-        : `${formatReport(report)}\n`,
-    );
-    exitCode = report.ok ? 0 : 1;
-  } catch (error) {
-    process.stderr.write(
-      `${error instanceof UsageError ? `${error.message}\n${USAGE}` : (error as Error).message}\n`,
-    );
-    exitCode = error instanceof UsageError ? 2 : 1;
-  }
-  process.exit(exitCode);
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * Builds the verifier's program: `pool` (the default command) checks a pool; `io` is replaceable in tests.
+ *
+ * @example
+ * await runCli(buildVerifyProgram(), { exitOnSuccess: true });
+ */
+export function buildVerifyProgram(io?: CliIo): Command {
+  const program = createProgram(
+    'verify',
+    "investor verifier: re-checks a pool's proofs, roots, feed and disclosures",
+    io,
+  );
+  const write = io?.stdout ?? ((text: string) => void process.stdout.write(text));
+  program
+    .command('pool', { isDefault: true })
+    .description('verify the attested epochs of a pool (exit 1 naming each failed check)')
+    .requiredOption('--rpc <url>', 'JSON-RPC endpoint', parseHttpUrlArg)
+    .requiredOption('--pool <id>', 'pool id', parsePositiveInt)
+    .requiredOption('--bundles <url|dir>', 'public proof bundles: the oracle bundle server URL or a folder')
+    .option('--deployment <file>', 'deployment file deployments/<chainId>.json (addresses and first block)')
+    .option('--pool-registry <addr>', 'PoolRegistry address', parseAddressArg)
+    .option('--attestation-registry <addr>', 'AttestationRegistry address', parseAddressArg)
+    .option('--feed <addr>', "the pool's revenue feed", parseAddressArg)
+    .option('--token <addr>', "the pool's revenue-share token", parseAddressArg)
+    .option('--vkeys <dir>', 'verification keys by circuit instance (default build/circuits)')
+    .option('--from <epoch>', 'first epoch', parsePositiveInt)
+    .option('--to <epoch>', 'last epoch', parsePositiveInt)
+    .option('--from-block <n>', 'first block of the event scan', parseBigIntArg)
+    .option('--disclose <reading.json>', 'a disclosed reading to check (repeatable)', collect)
+    .option('--json', 'print the report as JSON')
+    .action(async (flags) => {
+      const options = resolveVerifyOptions(flags);
+      const report = await runVerify(options);
+      write(options.json ? `${toJson(report, 2)}\n` : `${formatReport(report)}\n`);
+      if (!report.ok) {
+        const failed = report.findings.filter((f) => !f.ok).length;
+        throw new NotVerifiedError(
+          `pool ${report.poolId} is NOT VERIFIED: ${failed} of ${report.findings.length} checks failed`,
+          {
+            hint: 'each failed check is named in the report on standard output',
+          },
+        );
+      }
+    });
+  return program;
 }
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await runCli(buildVerifyProgram(), { exitOnSuccess: true });

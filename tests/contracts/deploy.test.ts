@@ -11,13 +11,8 @@ import {
   revenueShareTokenAbi,
   verifierRegistryAbi,
 } from '../../contracts/abis.ts';
-import {
-  type Deployment,
-  DeployConfigError,
-  deployAll,
-  type PoolDeployment,
-  readDeployment,
-} from '../../contracts/deploy.ts';
+import { type Deployment, DeployConfigError, deployAll, type PoolDeployment } from '../../contracts/deploy.ts';
+import { readDeployment } from '../../contracts/deployment.ts';
 import { EPOCH_INSTANCE, REGISTRATION_INSTANCE } from './proven-pool.ts';
 import { instanceIdOf, requireCircuitBuilt, startTestChain, type TestChain } from './support.ts';
 
@@ -69,7 +64,7 @@ describe('deployAll', () => {
   it('deployAll writes the deployment file that readDeployment returns', () => {
     const file = join(dir, '31337.json');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(deployment);
-    expect(readDeployment(31337, file)).toEqual(deployment);
+    expect(readDeployment(file)).toEqual(deployment);
     expect(Object.keys(deployment.verifiers).sort()).toEqual([EPOCH_INSTANCE, REGISTRATION_INSTANCE]);
     expect(deployment.pools.map((p) => [p.name, p.poolId, p.treeDepth, p.currencyCode])).toEqual([
       ['test', 1, 4, 'CNY'],
@@ -311,6 +306,6 @@ describe('deployAll', () => {
   });
 
   it('readDeployment refuses a missing file with a hint', () => {
-    expect(() => readDeployment(5, join(dir, 'missing.json'))).toThrow(/npm run deploy/);
+    expect(() => readDeployment(join(dir, 'missing.json'))).toThrow(/npm run deploy/);
   });
 });

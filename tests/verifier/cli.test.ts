@@ -1,44 +1,70 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatReport, parseVerifyArgs } from '../../verifier/cli.ts';
+import { buildVerifyProgram, formatReport, resolveVerifyOptions } from '../../verifier/cli.ts';
+import { validDeployment } from '../contracts/deployment-fixture.ts';
+import { runProgram, runScript } from '../support/cli.ts';
 import { tempDir } from '../oracle/support/harness.ts';
+
+const cli = (args: string[]) => runProgram(buildVerifyProgram, args);
 
 describe('verify CLI arguments', () => {
   const required = ['--rpc', 'http://127.0.0.1:8545', '--pool', '2', '--bundles', 'data/bundles'];
+  const flags = { rpc: 'http://127.0.0.1:8545', pool: 2, bundles: 'data/bundles' };
 
   it('takes the addresses of a pool from a deployment file', () => {
     const path = join(tempDir('cli'), '31337.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        deployedAtBlock: '17',
-        contracts: { poolRegistry: '0x01', attestationRegistry: '0x02' },
-        pools: [
-          { poolId: 1, feed: '0x0a', token: '0x0b' },
-          { poolId: 2, feed: '0x1a', token: '0x1b' },
-        ],
-      }),
-    );
-    expect(parseVerifyArgs([...required, '--deployment', path, '--from', '3', '--json'])).toMatchObject({
+    const deployment = validDeployment();
+    writeFileSync(path, JSON.stringify(deployment));
+    expect(resolveVerifyOptions({ ...flags, deployment: path, from: 3, json: true })).toMatchObject({
       poolId: 2,
-      poolRegistry: '0x01',
-      attestationRegistry: '0x02',
-      feed: '0x1a',
-      token: '0x1b',
+      poolRegistry: deployment.contracts.poolRegistry,
+      attestationRegistry: deployment.contracts.attestationRegistry,
+      feed: deployment.pools[1]?.feed,
+      token: deployment.pools[1]?.token,
       fromBlock: 17n,
       fromEpoch: 3,
       json: true,
     });
   });
 
-  it('names what is wrong in a usage error', () => {
-    expect(() => parseVerifyArgs(['--pool', '1'])).toThrow('--rpc is required');
-    expect(() => parseVerifyArgs([...required])).toThrow(/--pool-registry \(or --deployment\) is required/);
-    expect(() => parseVerifyArgs([...required.slice(0, 3), 'x', '--bundles', 'b'])).toThrow(
-      '--pool must be a positive integer, got "x"',
+  it('prints help for the program and the pool command (exit 0)', async () => {
+    const root = await runScript('verifier/cli.ts', ['--help']);
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stdout).toContain('pool');
+    expect(root.stderr).not.toContain('Unknown option');
+    const pool = await cli(['pool', '--help']);
+    expect(pool.code).toBe(0);
+    expect(pool.stdout).toContain('--attestation-registry <addr>');
+  });
+
+  it('names what is wrong in a usage error (exit 2)', async () => {
+    const noRpc = await cli(['--pool', '1', '--bundles', 'b']);
+    expect(noRpc.code).toBe(2);
+    expect(noRpc.stderr).toContain('--rpc');
+    const noRegistry = await cli([...required]);
+    expect(noRegistry.code).toBe(2);
+    expect(noRegistry.stderr).toContain(
+      '--pool-registry and --attestation-registry (or --deployment) are required',
     );
-    expect(() => parseVerifyArgs([...required, '--help'])).toThrow(/Unknown option '--help'/);
+    const badPool = await cli([...required.slice(0, 3), 'x', '--bundles', 'b']);
+    expect(badPool.code).toBe(2);
+    expect(badPool.stderr).toContain('expected an integer');
+    const badAddress = await cli([...required, '--pool-registry', '0x01']);
+    expect(badAddress.code).toBe(2);
+    expect(badAddress.stderr).toContain('20-byte address');
+  });
+
+  it('refuses a malformed deployment file with a typed error naming the field (exit 1)', async () => {
+    const path = join(tempDir('cli'), 'bad.json');
+    const deployment = validDeployment() as unknown as { contracts: Record<string, string> };
+    deployment.contracts.attestationRegistry = '0x02';
+    writeFileSync(path, JSON.stringify(deployment));
+    const run = await cli([...required, '--deployment', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('contracts.attestationRegistry: must be a 0x-prefixed 20-byte address');
+    expect(run.stderr).toContain('hint:');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('prints a report whose last line names the first failure', () => {
