@@ -119,20 +119,16 @@ export const stableJson = {
   parse: <T>(text: string) => JSON.parse(text, jsonReviver) as T,
 };
 
-/**
- * Opens (creating if needed) the oracle's durable job store: one row per epoch, per batch and per signed
- * transaction, plus each epoch's selected readings and the pools' persisted state-tree leaves. Like maci's
- * coordinator, the oracle reads these at start and resumes every job where it stopped.
- *
- * @example
- * const stages = await openStageStore('data/oracle.duckdb');
- * const job = await stages.epoch(1, 3);
- */
-export async function openStageStore(path: string): Promise<StageStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const instance = await DuckDBInstance.create(path);
-  const connection: DuckDBConnection = await instance.connect();
-  for (const statement of SCHEMA) await connection.run(statement);
+/** One DuckDB connection with serialised use, row reads and transactions. */
+interface Db {
+  connection: DuckDBConnection;
+  /** DuckDB connections run one statement at a time: serialise every use. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  rows(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  transaction(fn: () => Promise<void>): Promise<void>;
+}
+
+function openDb(connection: DuckDBConnection): Db {
   let chain: Promise<unknown> = Promise.resolve();
   /** DuckDB connections run one statement at a time: serialise every use. */
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -154,31 +150,37 @@ export async function openStageStore(path: string): Promise<StageStore> {
       throw error;
     }
   };
-  const toEpoch = (r: Record<string, unknown>): EpochJob => ({
-    poolId: Number(r.pool_id),
-    epoch: Number(r.epoch),
-    stage: r.stage as EpochStage,
-    registeredCount: Number(r.registered_count),
-    registrationBatches: Number(r.registration_batches),
-    epochBatches: Number(r.epoch_batches),
-    updatedAtMs: Number(r.updated_at_ms),
-  });
-  const toBatch = (r: Record<string, unknown>): BatchJob => ({
-    poolId: Number(r.pool_id),
-    epoch: Number(r.epoch),
-    kind: r.kind as TxKind,
-    index: Number(r.batch_index),
-    stage: r.stage as BatchStage,
-    oldRoot: String(r.old_root),
-    newRoot: String(r.new_root),
-    bundlePath: String(r.bundle_path),
-    txHash: r.tx_hash === null ? undefined : String(r.tx_hash),
-    blockNumber: r.block_number === null ? undefined : BigInt(r.block_number as bigint),
-  });
-  const keyParams = (k: BatchKey) => [k.poolId, k.epoch, k.kind, k.index];
-  const KEY_WHERE = 'pool_id = $1 AND epoch = $2 AND kind = $3 AND batch_index = $4';
+  return { connection, exclusive, rows, transaction };
+}
 
-  const store: StageStore = {
+const toEpoch = (r: Record<string, unknown>): EpochJob => ({
+  poolId: Number(r.pool_id),
+  epoch: Number(r.epoch),
+  stage: r.stage as EpochStage,
+  registeredCount: Number(r.registered_count),
+  registrationBatches: Number(r.registration_batches),
+  epochBatches: Number(r.epoch_batches),
+  updatedAtMs: Number(r.updated_at_ms),
+});
+const toBatch = (r: Record<string, unknown>): BatchJob => ({
+  poolId: Number(r.pool_id),
+  epoch: Number(r.epoch),
+  kind: r.kind as TxKind,
+  index: Number(r.batch_index),
+  stage: r.stage as BatchStage,
+  oldRoot: String(r.old_root),
+  newRoot: String(r.new_root),
+  bundlePath: String(r.bundle_path),
+  txHash: r.tx_hash === null ? undefined : String(r.tx_hash),
+  blockNumber: r.block_number === null ? undefined : BigInt(r.block_number as bigint),
+});
+const keyParams = (k: BatchKey) => [k.poolId, k.epoch, k.kind, k.index];
+const KEY_WHERE = 'pool_id = $1 AND epoch = $2 AND kind = $3 AND batch_index = $4';
+
+/** Epoch jobs and their stored selections (`oracle_epoch`, `oracle_selection`). */
+function epochStages(db: Db): Pick<StageStore, 'epoch' | 'selectEpoch' | 'selection' | 'advanceEpoch'> {
+  const { connection, exclusive, rows, transaction } = db;
+  return {
     epoch: (poolId, epoch) =>
       exclusive(async () => {
         const found = await rows('SELECT * FROM oracle_epoch WHERE pool_id = $1 AND epoch = $2', [
@@ -246,6 +248,13 @@ export async function openStageStore(path: string): Promise<StageStore> {
           [poolId, epoch, stage, Date.now()],
         );
       }),
+  };
+}
+
+/** Batch jobs of an epoch (`oracle_batch`). */
+function batchStages(db: Db): Pick<StageStore, 'batch' | 'batches' | 'saveProvedBatch' | 'advanceBatch'> {
+  const { connection, exclusive, rows } = db;
+  return {
     batch: (key) =>
       exclusive(async () => {
         const found = await rows(`SELECT * FROM oracle_batch WHERE ${KEY_WHERE}`, keyParams(key));
@@ -282,6 +291,31 @@ export async function openStageStore(path: string): Promise<StageStore> {
           [...keyParams(key), 'proved', batch.oldRoot, batch.newRoot, batch.bundlePath, Date.now()],
         );
       }),
+    advanceBatch: (key, stage, tx) =>
+      exclusive(async () => {
+        const found = await rows(`SELECT stage FROM oracle_batch WHERE ${KEY_WHERE}`, keyParams(key));
+        const current = found[0]?.stage as BatchStage | undefined;
+        if (current === undefined)
+          throw new JobStateError(
+            `batch ${key.kind} ${key.index} of epoch ${key.epoch} (pool ${key.poolId}) has no record`,
+          );
+        if (BATCH_ORDER[stage] < BATCH_ORDER[current])
+          throw new JobStateError(
+            `batch ${key.kind} ${key.index} cannot go back from ${current} to ${stage}`,
+          );
+        await connection.run(
+          `UPDATE oracle_batch SET stage = $5, tx_hash = coalesce($6, tx_hash), block_number = coalesce($7, block_number),
+           updated_at_ms = $8 WHERE ${KEY_WHERE}`,
+          [...keyParams(key), stage, tx?.hash ?? null, tx?.blockNumber ?? null, Date.now()],
+        );
+      }),
+  };
+}
+
+/** Signed transactions of a batch or finalisation, kept until mined (`oracle_tx`). */
+function signedTransactions(db: Db): Pick<StageStore, 'recordSigned' | 'signedRecords'> {
+  const { connection, exclusive, rows } = db;
+  return {
     recordSigned: (key, record) =>
       exclusive(async () => {
         await connection.run(
@@ -302,24 +336,13 @@ export async function openStageStore(path: string): Promise<StageStore> {
           raw: r.raw as `0x${string}`,
         })),
       ),
-    advanceBatch: (key, stage, tx) =>
-      exclusive(async () => {
-        const found = await rows(`SELECT stage FROM oracle_batch WHERE ${KEY_WHERE}`, keyParams(key));
-        const current = found[0]?.stage as BatchStage | undefined;
-        if (current === undefined)
-          throw new JobStateError(
-            `batch ${key.kind} ${key.index} of epoch ${key.epoch} (pool ${key.poolId}) has no record`,
-          );
-        if (BATCH_ORDER[stage] < BATCH_ORDER[current])
-          throw new JobStateError(
-            `batch ${key.kind} ${key.index} cannot go back from ${current} to ${stage}`,
-          );
-        await connection.run(
-          `UPDATE oracle_batch SET stage = $5, tx_hash = coalesce($6, tx_hash), block_number = coalesce($7, block_number),
-             updated_at_ms = $8 WHERE ${KEY_WHERE}`,
-          [...keyParams(key), stage, tx?.hash ?? null, tx?.blockNumber ?? null, Date.now()],
-        );
-      }),
+  };
+}
+
+/** Finalised pool state: the last finalised epoch, root and leaves (`oracle_pool`, `oracle_leaf`). */
+function poolStates(db: Db): Pick<StageStore, 'poolState' | 'leaves' | 'finaliseEpoch'> {
+  const { connection, exclusive, rows, transaction } = db;
+  return {
     poolState: (poolId) =>
       exclusive(async () => {
         const found = await rows('SELECT finalised_epoch, root FROM oracle_pool WHERE pool_id = $1', [
@@ -355,20 +378,42 @@ export async function openStageStore(path: string): Promise<StageStore> {
           }
           await connection.run(
             `INSERT INTO oracle_pool VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id) DO UPDATE
-               SET finalised_epoch = excluded.finalised_epoch, root = excluded.root, updated_at_ms = excluded.updated_at_ms`,
+             SET finalised_epoch = excluded.finalised_epoch, root = excluded.root, updated_at_ms = excluded.updated_at_ms`,
             [poolId, epoch, root, Date.now()],
           );
           await connection.run(
             `INSERT INTO oracle_epoch VALUES ($1, $2, 'finalised', 0, 0, 0, $3) ON CONFLICT (pool_id, epoch) DO UPDATE
-               SET stage = 'finalised', updated_at_ms = excluded.updated_at_ms`,
+             SET stage = 'finalised', updated_at_ms = excluded.updated_at_ms`,
             [poolId, epoch, Date.now()],
           );
         });
       }),
+  };
+}
+
+/**
+ * Opens (creating if needed) the oracle's durable job store: one row per epoch, per batch and per signed
+ * transaction, plus each epoch's selected readings and the pools' persisted state-tree leaves. Like maci's
+ * coordinator, the oracle reads these at start and resumes every job where it stopped.
+ *
+ * @example
+ * const stages = await openStageStore('data/oracle.duckdb');
+ * const job = await stages.epoch(1, 3);
+ */
+export async function openStageStore(path: string): Promise<StageStore> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const instance = await DuckDBInstance.create(path);
+  const connection: DuckDBConnection = await instance.connect();
+  for (const statement of SCHEMA) await connection.run(statement);
+  const db = openDb(connection);
+  return {
+    ...epochStages(db),
+    ...batchStages(db),
+    ...signedTransactions(db),
+    ...poolStates(db),
     close() {
       connection.closeSync();
       instance.closeSync();
     },
   };
-  return store;
 }

@@ -57,6 +57,58 @@ interface Slot {
 
 const WORKER_URL = new URL('./verify-worker-bootstrap.mjs', import.meta.url);
 
+/** Rejects every pending batch of a slot with `error`. */
+function failAll(slot: Slot, error: Error): void {
+  for (const p of slot.pending.values()) p.reject(error);
+  slot.pending.clear();
+  slot.load = 0;
+}
+
+/** One chunk of payloads as a transferable request: the bytes in one buffer, keys deduplicated. */
+function payloadRequest(items: readonly PayloadItem[]): Omit<ParseVerifyRequest, 'id'> {
+  const offsets = new Uint32Array(items.length + 1);
+  let size = 0;
+  for (let i = 0; i < items.length; i++) {
+    offsets[i] = size;
+    size += items[i]!.payload.byteLength;
+  }
+  offsets[items.length] = size;
+  const bytes = new Uint8Array(size);
+  const keyIndex = new Int32Array(items.length);
+  const keys: PublicKey[] = [];
+  const keyPosition = new Map<PublicKey, number>();
+  for (let i = 0; i < items.length; i++) {
+    const { payload, publicKey } = items[i]!;
+    bytes.set(payload, offsets[i]!);
+    if (publicKey === undefined) {
+      keyIndex[i] = -1;
+      continue;
+    }
+    let k = keyPosition.get(publicKey);
+    if (k === undefined) {
+      k = keys.push({ Ax: publicKey.Ax, Ay: publicKey.Ay }) - 1;
+      keyPosition.set(publicKey, k);
+    }
+    keyIndex[i] = k;
+  }
+  return { bytes, offsets, keyIndex, keys };
+}
+
+/** Sends `items` in chunks of `chunkSize`; the results in item order. */
+function inChunks<I, T>(
+  items: readonly I[],
+  chunkSize: number,
+  sendChunk: (chunk: readonly I[]) => Promise<T[]>,
+): Promise<T[]> {
+  const chunks: Promise<T[]>[] = [];
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const chunk = sendChunk(items.slice(start, start + chunkSize));
+    chunk.catch(() => {}); // Promise.all reports the first failure; the others are expected too.
+    chunks.push(chunk);
+  }
+  return Promise.all(chunks).then((parts) => parts.flat());
+}
+
 /**
  * Starts a pool of verification workers.
  *
@@ -75,12 +127,6 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   let nextId = 1;
   let closed = false;
   const slots: Slot[] = [];
-
-  function failAll(slot: Slot, error: Error): void {
-    for (const p of slot.pending.values()) p.reject(error);
-    slot.pending.clear();
-    slot.load = 0;
-  }
 
   function spawn(index: number): Slot {
     const worker = new Worker(WORKER_URL);
@@ -148,49 +194,6 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     });
   }
 
-  /** One chunk of payloads as a transferable request: the bytes in one buffer, keys deduplicated. */
-  function payloadRequest(items: readonly PayloadItem[]): Omit<ParseVerifyRequest, 'id'> {
-    const offsets = new Uint32Array(items.length + 1);
-    let size = 0;
-    for (let i = 0; i < items.length; i++) {
-      offsets[i] = size;
-      size += items[i]!.payload.byteLength;
-    }
-    offsets[items.length] = size;
-    const bytes = new Uint8Array(size);
-    const keyIndex = new Int32Array(items.length);
-    const keys: PublicKey[] = [];
-    const keyPosition = new Map<PublicKey, number>();
-    for (let i = 0; i < items.length; i++) {
-      const { payload, publicKey } = items[i]!;
-      bytes.set(payload, offsets[i]!);
-      if (publicKey === undefined) {
-        keyIndex[i] = -1;
-        continue;
-      }
-      let k = keyPosition.get(publicKey);
-      if (k === undefined) {
-        k = keys.push({ Ax: publicKey.Ax, Ay: publicKey.Ay }) - 1;
-        keyPosition.set(publicKey, k);
-      }
-      keyIndex[i] = k;
-    }
-    return { bytes, offsets, keyIndex, keys };
-  }
-
-  function inChunks<I, T>(
-    items: readonly I[],
-    sendChunk: (chunk: readonly I[]) => Promise<T[]>,
-  ): Promise<T[]> {
-    const chunks: Promise<T[]>[] = [];
-    for (let start = 0; start < items.length; start += chunkSize) {
-      const chunk = sendChunk(items.slice(start, start + chunkSize));
-      chunk.catch(() => {}); // Promise.all reports the first failure; the others are expected too.
-      chunks.push(chunk);
-    }
-    return Promise.all(chunks).then((parts) => parts.flat());
-  }
-
   return {
     threads,
     async ready() {
@@ -199,14 +202,14 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     async verifyBatch(items) {
       if (closed) throw new VerifyPoolError('the verification pool is closed');
       if (items.length === 0) return [];
-      return inChunks(items, (chunk) =>
+      return inChunks(items, chunkSize, (chunk) =>
         send<boolean>(chunk.length, (id) => ({ id, items: chunk as VerifyItem[] })),
       );
     },
     async parseAndVerifyBatch(items) {
       if (closed) throw new VerifyPoolError('the verification pool is closed');
       if (items.length === 0) return [];
-      return inChunks(items, (chunk) => {
+      return inChunks(items, chunkSize, (chunk) => {
         const request = payloadRequest(chunk);
         return send<PayloadResult>(chunk.length, (id) => ({ id, ...request }), [
           request.bytes.buffer as ArrayBuffer,

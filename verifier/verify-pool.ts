@@ -9,9 +9,9 @@ import {
   revenueShareTokenAbi,
 } from '../contracts/abis.ts';
 import { type BundleSource, calldataArgs, type ProofBundle } from '../oracle/bundles.ts';
-import { type OracleContracts, readAttestationEvents, readPool } from '../oracle/chain.ts';
+import { type ChainPool, type OracleContracts, readAttestationEvents, readPool } from '../oracle/chain.ts';
 import { epochBounds } from '../oracle/epochs.ts';
-import { checkDistribution, checkRootChain, type Finding } from './checks.ts';
+import { type AttestationEvent, checkDistribution, checkRootChain, type Finding } from './checks.ts';
 
 /** Options of {@link verifyPool}. */
 export interface VerifyPoolOptions {
@@ -58,13 +58,10 @@ export async function verifyPool(options: VerifyPoolOptions): Promise<VerifyRepo
   const lastEpoch = finalised.at(-1)?.epoch ?? 0;
   const from = options.fromEpoch ?? 1;
   const to = Math.min(options.toEpoch ?? lastEpoch, lastEpoch);
-  const vkeyDir = options.vkeyDir ?? join('build', 'circuits');
-  const vkeys = new Map<string, unknown>();
-  const vkeyOf = (instance: string) => {
-    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad instance name ${instance}`);
-    if (!vkeys.has(instance))
-      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
-    return vkeys.get(instance);
+  const check: PoolCheck = {
+    options,
+    pool,
+    vkeyOf: verificationKeys(options.vkeyDir ?? join('build', 'circuits')),
   };
   const provenRevenue = new Map<number, bigint>();
 
@@ -72,102 +69,9 @@ export async function verifyPool(options: VerifyPoolOptions): Promise<VerifyRepo
     if (event.kind === 'finalised') continue;
     const inRange = event.kind === 'registration' || (event.epoch >= from && event.epoch <= to);
     if (!inRange) continue;
-    const key =
-      event.kind === 'batch'
-        ? { kind: 'epoch' as const, poolId, epoch: event.epoch, batchIndex: event.batchIndex }
-        : { kind: 'registration' as const, poolId, epoch: 0, batchIndex: event.newCount };
-    const subject =
-      event.kind === 'batch'
-        ? `epoch ${event.epoch} batch ${event.batchIndex}`
-        : `registration ${event.oldCount}->${event.newCount}`;
-    let bundle: ProofBundle | undefined;
-    try {
-      bundle = await options.bundles.get(key);
-    } catch (error) {
-      findings.push({
-        check: 'proof',
-        subject,
-        ok: false,
-        message: `bundle unreadable: ${(error as Error).message}`,
-      });
-      continue;
-    }
-    if (!bundle) {
-      findings.push({
-        check: 'proof',
-        subject,
-        ok: false,
-        message: `proof bundle missing from ${options.bundles.describe()}`,
-      });
-      continue;
-    }
-    const expected =
-      event.kind === 'batch'
-        ? (() => {
-            const bounds = epochBounds(pool, event.epoch);
-            return [
-              poolId,
-              event.epoch,
-              bounds.startTs,
-              bounds.endTs,
-              pool.maxTariffMinorPerKwh,
-              event.oldRoot,
-              event.newRoot,
-              event.energyWh,
-              event.revenueMinor,
-              event.reportingCount,
-            ].map(String);
-          })()
-        : [poolId, event.oldRoot, event.newRoot, event.oldCount, event.newCount].map(String);
-    const signals = bundle.publicSignals.map(String);
-    const matches =
-      event.kind === 'batch'
-        ? signals.join(',') === expected.join(',')
-        : signals.slice(0, 5).join(',') === expected.join(',');
-    if (!matches) {
-      findings.push({
-        check: 'proof',
-        subject,
-        ok: false,
-        message: `bundle public signals [${signals.join(', ')}] differ from the chain's record [${expected.join(', ')}]`,
-      });
-      continue;
-    }
-    let offChainOk = false;
-    try {
-      offChainOk = await snarkjs.groth16.verify(vkeyOf(bundle.instance), signals, bundle.proof);
-    } catch (error) {
-      findings.push({
-        check: 'proof',
-        subject,
-        ok: false,
-        message: `cannot verify: ${(error as Error).message}`,
-      });
-      continue;
-    }
-    let onChainOk = false;
-    try {
-      const { proof, pubSignals } = calldataArgs(bundle.calldata);
-      onChainOk = (await client.readContract({
-        address: event.kind === 'batch' ? pool.epochVerifier : pool.registrationVerifier,
-        abi: event.kind === 'batch' ? iEpochBatchVerifierAbi : iRegistrationBatchVerifierAbi,
-        functionName: 'verifyProof',
-        args: [proof.a, proof.b, proof.c, pubSignals as never],
-      } as never)) as boolean;
-      if (bundle.calldata.pubSignals.join(',') !== signals.join(',')) onChainOk = false;
-    } catch {
-      onChainOk = false;
-    }
-    const ok = offChainOk && onChainOk;
-    findings.push({
-      check: 'proof',
-      subject,
-      ok,
-      message: ok
-        ? `Groth16 proof valid (snarkjs with ${bundle.instance} key and the pool's on-chain verifier)`
-        : `INVALID proof in the bundle (snarkjs: ${offChainOk ? 'valid' : 'invalid'}, on-chain verifier: ${onChainOk ? 'valid' : 'invalid'})`,
-    });
-    if (ok && event.kind === 'batch')
+    const finding = await checkBatchProof(check, event);
+    findings.push(finding);
+    if (finding.ok && event.kind === 'batch')
       provenRevenue.set(event.epoch, (provenRevenue.get(event.epoch) ?? 0n) + event.revenueMinor);
   }
 
@@ -175,61 +79,190 @@ export async function verifyPool(options: VerifyPoolOptions): Promise<VerifyRepo
     if (round.epoch < from || round.epoch > to) continue;
     const proven = provenRevenue.get(round.epoch) ?? 0n;
     const batchesProven = round.batchCount === 0 || provenRevenue.has(round.epoch);
-    if (options.feed) {
-      const subject = `feed round ${round.epoch}`;
-      try {
-        const [roundId, answer, startedAt, , answeredInRound] = (await client.readContract({
-          address: options.feed,
-          abi: revenueFeedAbi,
-          functionName: 'getRoundData',
-          args: [BigInt(round.epoch)],
-        })) as readonly [bigint, bigint, bigint, bigint, bigint];
-        const bounds = epochBounds(pool, round.epoch);
-        const ok =
-          batchesProven &&
-          roundId === BigInt(round.epoch) &&
-          answeredInRound === roundId &&
-          answer === proven &&
-          startedAt === BigInt(bounds.startTs);
-        findings.push({
-          check: 'feed',
-          subject,
-          ok,
-          message: ok
-            ? `answer ${answer} equals the proven revenue`
-            : `feed answer ${answer} (round ${roundId}, started ${startedAt}) differs from the proven revenue ${proven} (epoch start ${bounds.startTs})`,
-        });
-      } catch (error) {
-        findings.push({
-          check: 'feed',
-          subject,
-          ok: false,
-          message: `cannot read the round: ${(error as Error).message.split('\n')[0]}`,
-        });
-      }
-    }
-    if (options.token) {
-      const record = (await client.readContract({
-        address: options.token,
-        abi: revenueShareTokenAbi,
-        functionName: 'epochDistribution',
-        args: [BigInt(round.epoch)],
-      })) as {
-        revenueMinor: bigint;
-        investorShareBps: number;
-        distributedAt: bigint;
-        stablecoinPerMinorE18: bigint;
-        requiredUnits: bigint;
-        depositedUnits: bigint;
-      };
-      findings.push(
-        checkDistribution(round.epoch, proven, pool.investorShareBps, {
-          ...record,
-          investorShareBps: Number(record.investorShareBps),
-          distributedAt: BigInt(record.distributedAt),
-        }),
-      );
-    }
+    if (options.feed)
+      findings.push(await checkFeedRound(check, options.feed, round.epoch, proven, batchesProven));
+    if (options.token) findings.push(await checkEpochDistribution(check, options.token, round.epoch, proven));
   }
   return { poolId, ok: findings.every((f) => f.ok), epochs: { from, to }, findings };
+}
+
+/** What every check of one pool reads. */
+interface PoolCheck {
+  options: VerifyPoolOptions;
+  pool: ChainPool;
+  /** The verification key of a circuit instance (read once). */
+  vkeyOf(instance: string): unknown;
+}
+
+/** Verification keys of circuit instances from `<vkeyDir>/<instance>/verification_key.json`, read once each. */
+function verificationKeys(vkeyDir: string): (instance: string) => unknown {
+  const vkeys = new Map<string, unknown>();
+  return (instance) => {
+    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad instance name ${instance}`);
+    if (!vkeys.has(instance))
+      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
+    return vkeys.get(instance);
+  };
+}
+
+type ProvenEvent = Exclude<AttestationEvent, { kind: 'finalised' }>;
+
+/**
+ * The `proof` finding of one attested batch or registration: its bundle must be readable, its public signals
+ * must be the chain's record, and its Groth16 proof must hold for snarkjs and for the pool's on-chain verifier.
+ */
+async function checkBatchProof(check: PoolCheck, event: ProvenEvent): Promise<Finding> {
+  const { options, pool } = check;
+  const { poolId } = options;
+  const key =
+    event.kind === 'batch'
+      ? { kind: 'epoch' as const, poolId, epoch: event.epoch, batchIndex: event.batchIndex }
+      : { kind: 'registration' as const, poolId, epoch: 0, batchIndex: event.newCount };
+  const subject =
+    event.kind === 'batch'
+      ? `epoch ${event.epoch} batch ${event.batchIndex}`
+      : `registration ${event.oldCount}->${event.newCount}`;
+  const failed = (message: string): Finding => ({ check: 'proof', subject, ok: false, message });
+  let bundle: ProofBundle | undefined;
+  try {
+    bundle = await options.bundles.get(key);
+  } catch (error) {
+    return failed(`bundle unreadable: ${(error as Error).message}`);
+  }
+  if (!bundle) return failed(`proof bundle missing from ${options.bundles.describe()}`);
+  const expected = expectedSignals(pool, poolId, event);
+  const signals = bundle.publicSignals.map(String);
+  const matches =
+    event.kind === 'batch'
+      ? signals.join(',') === expected.join(',')
+      : signals.slice(0, 5).join(',') === expected.join(',');
+  if (!matches)
+    return failed(
+      `bundle public signals [${signals.join(', ')}] differ from the chain's record [${expected.join(', ')}]`,
+    );
+  let offChainOk = false;
+  try {
+    offChainOk = await snarkjs.groth16.verify(check.vkeyOf(bundle.instance), signals, bundle.proof);
+  } catch (error) {
+    return failed(`cannot verify: ${(error as Error).message}`);
+  }
+  const onChainOk = await verifiesOnChain(check, event, bundle, signals);
+  const ok = offChainOk && onChainOk;
+  return {
+    check: 'proof',
+    subject,
+    ok,
+    message: ok
+      ? `Groth16 proof valid (snarkjs with ${bundle.instance} key and the pool's on-chain verifier)`
+      : `INVALID proof in the bundle (snarkjs: ${offChainOk ? 'valid' : 'invalid'}, on-chain verifier: ${onChainOk ? 'valid' : 'invalid'})`,
+  };
+}
+
+/** The public signals the chain's record of `event` implies (registration: its first five). */
+function expectedSignals(pool: ChainPool, poolId: number, event: ProvenEvent): string[] {
+  if (event.kind === 'registration')
+    return [poolId, event.oldRoot, event.newRoot, event.oldCount, event.newCount].map(String);
+  const bounds = epochBounds(pool, event.epoch);
+  return [
+    poolId,
+    event.epoch,
+    bounds.startTs,
+    bounds.endTs,
+    pool.maxTariffMinorPerKwh,
+    event.oldRoot,
+    event.newRoot,
+    event.energyWh,
+    event.revenueMinor,
+    event.reportingCount,
+  ].map(String);
+}
+
+/** Whether the pool's on-chain verifier accepts the bundle's calldata, and that calldata carries `signals`. */
+async function verifiesOnChain(
+  check: PoolCheck,
+  event: ProvenEvent,
+  bundle: ProofBundle,
+  signals: string[],
+): Promise<boolean> {
+  const { pool } = check;
+  try {
+    const { proof, pubSignals } = calldataArgs(bundle.calldata);
+    const ok = (await check.options.publicClient.readContract({
+      address: event.kind === 'batch' ? pool.epochVerifier : pool.registrationVerifier,
+      abi: event.kind === 'batch' ? iEpochBatchVerifierAbi : iRegistrationBatchVerifierAbi,
+      functionName: 'verifyProof',
+      args: [proof.a, proof.b, proof.c, pubSignals as never],
+    } as never)) as boolean;
+    return ok && bundle.calldata.pubSignals.join(',') === signals.join(',');
+  } catch {
+    return false;
+  }
+}
+
+/** The `feed` finding of one finalised epoch: the feed's round equals the proven revenue and the epoch start. */
+async function checkFeedRound(
+  check: PoolCheck,
+  feed: Address,
+  epoch: number,
+  proven: bigint,
+  batchesProven: boolean,
+): Promise<Finding> {
+  const subject = `feed round ${epoch}`;
+  try {
+    const [roundId, answer, startedAt, , answeredInRound] = (await check.options.publicClient.readContract({
+      address: feed,
+      abi: revenueFeedAbi,
+      functionName: 'getRoundData',
+      args: [BigInt(epoch)],
+    })) as readonly [bigint, bigint, bigint, bigint, bigint];
+    const bounds = epochBounds(check.pool, epoch);
+    const ok =
+      batchesProven &&
+      roundId === BigInt(epoch) &&
+      answeredInRound === roundId &&
+      answer === proven &&
+      startedAt === BigInt(bounds.startTs);
+    return {
+      check: 'feed',
+      subject,
+      ok,
+      message: ok
+        ? `answer ${answer} equals the proven revenue`
+        : `feed answer ${answer} (round ${roundId}, started ${startedAt}) differs from the proven revenue ${proven} (epoch start ${bounds.startTs})`,
+    };
+  } catch (error) {
+    return {
+      check: 'feed',
+      subject,
+      ok: false,
+      message: `cannot read the round: ${(error as Error).message.split('\n')[0]}`,
+    };
+  }
+}
+
+/** The `distribution` finding of one finalised epoch, from the token's record of it (see `checkDistribution`). */
+async function checkEpochDistribution(
+  check: PoolCheck,
+  token: Address,
+  epoch: number,
+  proven: bigint,
+): Promise<Finding> {
+  const record = (await check.options.publicClient.readContract({
+    address: token,
+    abi: revenueShareTokenAbi,
+    functionName: 'epochDistribution',
+    args: [BigInt(epoch)],
+  })) as {
+    revenueMinor: bigint;
+    investorShareBps: number;
+    distributedAt: bigint;
+    stablecoinPerMinorE18: bigint;
+    requiredUnits: bigint;
+    depositedUnits: bigint;
+  };
+  return checkDistribution(epoch, proven, check.pool.investorShareBps, {
+    ...record,
+    investorShareBps: Number(record.investorShareBps),
+    distributedAt: BigInt(record.distributedAt),
+  });
 }

@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import { ApiRequestError } from '../errors.ts';
+import type { ApiDeps } from './api-deps.ts';
 import { sendJson } from './json.ts';
+import type { RouteRequest } from './router.ts';
 
 /**
  * Where an epoch of a pool stands:
@@ -103,7 +104,8 @@ export interface AttestationViewsProvider {
   epoch(poolId: number, epoch: number): Promise<EpochDetailView | undefined>;
 }
 
-const POOLS_EPOCHS = /^\/pools\/([^/]+)\/epochs(?:\/([^/]+))?$/;
+/** The path of the epoch views: `/pools/:poolId/epochs` and `/pools/:poolId/epochs/:epoch`. */
+export const POOL_EPOCHS_PATH = /^\/pools\/(?<poolId>[^/]+)\/epochs(?:\/(?<epoch>[^/]+))?$/;
 
 function positiveInt(raw: string, name: string): number {
   if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 2 ** 32 - 1)
@@ -114,35 +116,29 @@ function positiveInt(raw: string, name: string): number {
 }
 
 /**
- * Answers `GET /pools/:poolId/epochs` and `GET /pools/:poolId/epochs/:epoch` from the attached provider; returns
- * false when `path` is not one of them. Without a provider: 501; bad ids: 400; unknown pool or epoch: 404.
+ * `GET /pools/:poolId/epochs` and `GET /pools/:poolId/epochs/:epoch` (path `POOL_EPOCHS_PATH`) from the attached
+ * provider. Without a provider: 501; bad ids: 400; unknown pool or epoch: 404.
  */
-export async function handleAttestationRoute(
-  provider: AttestationViewsProvider | undefined,
-  path: string,
-  res: ServerResponse,
-): Promise<boolean> {
-  const match = POOLS_EPOCHS.exec(path);
-  if (!match) return false;
+export async function getPoolEpochs({ deps, params, res }: RouteRequest<ApiDeps>): Promise<void> {
+  const provider = deps.attestations?.();
   if (provider === undefined)
     throw new ApiRequestError('no oracle attached: epoch and attestation views are not available', {
       status: 501,
       hint: 'run the gateway with the oracle (oracle/cli.ts run), which attaches them',
     });
-  const poolId = positiveInt(decodeURIComponent(match[1]!), 'pool id');
+  const poolId = positiveInt(decodeURIComponent(params.poolId!), 'pool id');
   if (!provider.pools().includes(poolId))
     throw new ApiRequestError(`pool ${poolId} is not served by the attached oracle`, {
       status: 404,
       details: `served pools: ${provider.pools().join(', ') || 'none'}`,
     });
-  if (match[2] === undefined) {
+  if (params.epoch === undefined) {
     sendJson(res, 200, { poolId, epochs: await provider.epochs(poolId) });
-    return true;
+    return;
   }
-  const epoch = positiveInt(decodeURIComponent(match[2]), 'epoch');
+  const epoch = positiveInt(decodeURIComponent(params.epoch), 'epoch');
   const view = await provider.epoch(poolId, epoch);
   if (view === undefined)
     throw new ApiRequestError(`epoch ${epoch} of pool ${poolId} has not started`, { status: 404 });
   sendJson(res, 200, view);
-  return true;
 }
