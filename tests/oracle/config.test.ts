@@ -96,8 +96,8 @@ describe("the oracle's key", () => {
     });
     const log = createLogger({ format: 'json', level: 'info', destination });
     expect(await resolveOracleKey(undefined, local, log)).toBe(ANVIL_FIRST_TEST_KEY);
-    const warning = JSON.parse(lines.join('')) as { level: number; msg: string; chainId: number };
-    expect(warning).toMatchObject({ level: 40, chainId: 31337 });
+    const warning = JSON.parse(lines.join('')) as { level: string; msg: string; chainId: number };
+    expect(warning).toMatchObject({ level: 'warn', chainId: 31337 });
     expect(warning.msg).toContain('ORACLE_PRIVATE_KEY is not set');
   });
 
