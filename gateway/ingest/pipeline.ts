@@ -14,7 +14,7 @@ import {
 import type { Registry } from '../registry/registry.ts';
 import type { AcceptedReading, TimeSeriesStore } from '../timeseries/types.ts';
 import type { Evaluator } from '../validation/evaluator.ts';
-import { type PayloadResult, verifyReading } from '../../protocol/index.ts';
+import { type PayloadResult, topicDeviceId, verifyReading } from '../../protocol/index.ts';
 import type { DeviceRecord } from '../registry/types.ts';
 import {
   type Prevalidated,
@@ -292,7 +292,7 @@ export class IngestPipeline {
           field: rejection.field,
           message: rejection.message,
           topic: message.topic,
-          clientId: topicDevice(message.topic),
+          clientId: topicDeviceId(message.topic),
           deviceId: rejection.deviceId,
           seq: rejection.seq,
           payload: message.payload,
@@ -383,10 +383,4 @@ export class IngestPipeline {
     }
     this.sinkRunning = undefined;
   }
-}
-
-/** The device id of a `fleet/{poolId}/{deviceId}/reading` topic, or undefined. */
-function topicDevice(topic: string): string | undefined {
-  const parts = topic.split('/');
-  return parts.length === 4 && parts[0] === 'fleet' ? parts[2] : undefined;
 }
