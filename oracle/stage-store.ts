@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { taggedBigint } from '../lib/json.ts';
 import { JobStateError } from './errors.ts';
 import type { SignedTxRecord } from './tx-sender.ts';
 
@@ -110,13 +111,10 @@ export interface StageStore {
   close(): void;
 }
 
-const jsonReplacer = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value);
-const jsonReviver = (_key: string, value: unknown) =>
-  typeof value === 'string' && /^-?\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value;
 /** JSON that keeps bigints (as `"123n"`). */
 export const stableJson = {
-  stringify: (value: unknown) => JSON.stringify(value, jsonReplacer),
-  parse: <T>(text: string) => JSON.parse(text, jsonReviver) as T,
+  stringify: (value: unknown) => JSON.stringify(value, taggedBigint.replacer),
+  parse: <T>(text: string) => JSON.parse(text, taggedBigint.reviver) as T,
 };
 
 /**
