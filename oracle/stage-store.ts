@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Mutex } from 'async-mutex';
 import { taggedBigint } from '../lib/json.ts';
 import { JobStateError } from './errors.ts';
 import type { SignedTxRecord } from './tx-sender.ts';
@@ -131,13 +132,9 @@ export async function openStageStore(path: string): Promise<StageStore> {
   const instance = await DuckDBInstance.create(path);
   const connection: DuckDBConnection = await instance.connect();
   for (const statement of SCHEMA) await connection.run(statement);
-  let chain: Promise<unknown> = Promise.resolve();
+  const lock = new Mutex();
   /** DuckDB connections run one statement at a time: serialise every use. */
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn, fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.runExclusive(fn);
   const rows = async (sql: string, params: unknown[] = []) =>
     (await connection.runAndReadAll(sql, params as never)).getRowObjectsJS() as Array<
       Record<string, unknown>

@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import {
   type Abi,
   type Address,
@@ -145,7 +146,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   const pollMs = options.pollMs ?? 250;
   const gasMarginPercent = BigInt(options.gasMarginPercent ?? 20);
   const log = options.onLog ?? (() => undefined);
-  let queue: Promise<unknown> = Promise.resolve();
+  const sends = new Mutex();
   let nextNonce: number | undefined;
   let chainId: number | undefined;
 
@@ -166,12 +167,6 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         await sleep(delayMs);
       }
     }
-  }
-
-  function serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => undefined);
-    return run;
   }
 
   async function receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
@@ -356,7 +351,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   return {
     address: account.address,
     send(call, hooks = {}) {
-      return serialised(async () => {
+      return sends.runExclusive(async () => {
         let gasEstimate: bigint;
         try {
           await rpc('simulateContract', () =>
@@ -399,7 +394,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       });
     },
     resume(records, hooks = {}) {
-      return serialised(async () => {
+      return sends.runExclusive(async () => {
         if (records.length === 0) throw new TransactionNotMinedError('nothing to resume: no signed record');
         const nonces = new Set(records.map((r) => r.nonce));
         if (nonces.size !== 1)

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { Mutex } from 'async-mutex';
 import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -90,6 +91,9 @@ const SINK_MAX_QUEUED = 20_000;
 export class IngestPipeline {
   private pending: IncomingMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Batches are applied one at a time, in the order they were closed (the mutex is FIFO). */
+  private readonly applying = new Mutex();
+  /** The last batch handed to `apply`: once it settles, every earlier batch has. */
   private chain: Promise<void> = Promise.resolve();
   /** Batches handed to the signature workers and not yet verified. */
   private verifying = 0;
@@ -175,7 +179,9 @@ export class IngestPipeline {
     const keyed = batch.map((message) => topicDeviceRecord(message.topic, this.deps.registry));
     const parsed = this.parseAndVerify(batch, keyed);
     parsed.catch(() => undefined); // observed in the chain below
-    this.chain = this.chain.then(() => this.apply(batch, keyed, parsed));
+    this.chain = this.applying
+      .runExclusive(() => this.apply(batch, keyed, parsed))
+      .catch((error) => this.fail(error, 'applying a batch failed')); // later batches see `failed` and stop
   }
 
   private async parseAndVerify(
