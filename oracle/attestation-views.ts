@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { PublicClient } from 'viem';
 import type {
@@ -10,6 +8,7 @@ import type {
   EpochSummaryView,
   EpochTotalsView,
 } from '../gateway/http/attestations.ts';
+import { loadVerificationKey } from '../circuits/proving/instances.ts';
 import { type BundleStore, bundlePath, type ProofBundle } from './bundles.ts';
 import { type ChainAttestationEvent, type OracleContracts, readAttestationEvents } from './chain.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -26,7 +25,7 @@ export interface AttestationViewsOptions {
   schedules: readonly PoolSchedule[];
   /** Base URL of the bundle server (`http://127.0.0.1:8790/bundles`); bundle links are null without it. */
   bundleBaseUrl?: string;
-  /** Directory holding `<instance>/verification_key.json` (default `build/circuits`). */
+  /** Directory holding `<instance>/verification_key.json` (default the project's `build/circuits`). */
   vkeyDir?: string;
   /** First block to scan for attestation events (the deployment block). */
   fromBlock?: bigint;
@@ -57,7 +56,6 @@ const REGISTRATION_COUNT = /count-(\d+)\.json$/;
  */
 export function createAttestationViews(options: AttestationViewsOptions): AttestationViewsProvider {
   const clock = options.clock ?? systemClock;
-  const vkeyDir = options.vkeyDir ?? join('build', 'circuits');
   const reorgDepth = BigInt(options.reorgDepth ?? 12);
   const schedules = new Map(options.schedules.map((s) => [s.poolId, s]));
   const proofCheckBudgetMs = options.proofCheckBudgetMs ?? 250;
@@ -65,7 +63,6 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   const results = new Map<string, boolean>();
   const queue: Array<{ path: string; bundle: ProofBundle }> = [];
   let draining = false;
-  const vkeys = new Map<string, unknown>();
   /** Events up to `settledBlock` never change; the tail above it is read again on each refresh. */
   let settled: ChainAttestationEvent[] = [];
   let settledBlock = (options.fromBlock ?? 0n) - 1n;
@@ -95,10 +92,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   }
 
   function vkeyOf(instance: string): unknown {
-    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad circuit instance name ${instance}`);
-    if (!vkeys.has(instance))
-      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
-    return vkeys.get(instance);
+    return loadVerificationKey(instance, options.vkeyDir);
   }
 
   const proofKey = (path: string, bundle: ProofBundle) =>

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { Address, PublicClient } from 'viem';
 import {
@@ -8,6 +6,7 @@ import {
   revenueFeedAbi,
   revenueShareTokenAbi,
 } from '../contracts/abis.ts';
+import { loadVerificationKey } from '../circuits/proving/instances.ts';
 import { type BundleSource, calldataArgs, type ProofBundle } from '../oracle/bundles.ts';
 import { type OracleContracts, readAttestationEvents, readPool } from '../oracle/chain.ts';
 import { epochBounds } from '../oracle/epochs.ts';
@@ -22,7 +21,7 @@ export interface VerifyPoolOptions {
   feed?: Address;
   token?: Address;
   bundles: BundleSource;
-  /** Directory holding `<instance>/verification_key.json` (default `build/circuits`). */
+  /** Directory holding `<instance>/verification_key.json` (default the project's `build/circuits`). */
   vkeyDir?: string;
   /** Epoch range to check proofs, feed rounds and distributions for (default: every finalised epoch). */
   fromEpoch?: number;
@@ -58,14 +57,7 @@ export async function verifyPool(options: VerifyPoolOptions): Promise<VerifyRepo
   const lastEpoch = finalised.at(-1)?.epoch ?? 0;
   const from = options.fromEpoch ?? 1;
   const to = Math.min(options.toEpoch ?? lastEpoch, lastEpoch);
-  const vkeyDir = options.vkeyDir ?? join('build', 'circuits');
-  const vkeys = new Map<string, unknown>();
-  const vkeyOf = (instance: string) => {
-    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad instance name ${instance}`);
-    if (!vkeys.has(instance))
-      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
-    return vkeys.get(instance);
-  };
+  const vkeyOf = (instance: string) => loadVerificationKey(instance, options.vkeyDir);
   const provenRevenue = new Map<number, bigint>();
 
   for (const event of events) {
