@@ -97,7 +97,11 @@ export async function startOracle(
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [config.rpcUrl] } },
   });
-  const publicClient = createPublicClient({ chain, transport: http(config.rpcUrl) }) as PublicClient;
+  // RPC transport failures are retried by viem's transport (exponential backoff from 250 ms), nowhere else.
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(config.rpcUrl, { retryCount: 4, retryDelay: 250 }),
+  }) as PublicClient;
   const stages = await openStageStore(join(dataDir, 'oracle.duckdb'));
   const bundles = createBundleStore(join(dataDir, 'bundles'));
   const prover = createProverPool({

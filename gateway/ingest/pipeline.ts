@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Mutex } from 'async-mutex';
+import { retry } from '../../lib/retry.ts';
 import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -70,7 +71,8 @@ interface Prepared {
   signatureValid: boolean;
 }
 
-const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+/** Ledger writes: 6 attempts, waiting about 0.1, 0.3, 0.9, 2.7 and 5 s in between. */
+const LEDGER_WRITE_RETRY = { maxAttempts: 6, minDelayMs: 100, maxDelayMs: 5_000, factor: 3, jitter: 0.2 };
 /** Accepted readings waiting for the time-series store beyond which ledger writes wait for it (back-pressure). */
 const SINK_MAX_QUEUED = 20_000;
 
@@ -227,22 +229,26 @@ export class IngestPipeline {
           : verifyReading(pre.reading, key);
       return { message, pre, signatureValid };
     });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.evaluateAndWrite(prepared);
-        return;
-      } catch (error) {
-        this.deps.evaluator.discard();
-        this.deps.metrics.writeFailures.inc();
-        const delayMs = RETRY_DELAYS_MS[attempt];
-        if (delayMs === undefined) {
-          this.fail(error, 'ledger write failed after retries');
-          return;
-        }
-        this.deps.logger.error('ledger write failed; retrying', { error, attempt, delayMs });
-        await new Promise((r) => setTimeout(r, delayMs));
-        await this.deps.evaluator.restore().catch(() => undefined);
-      }
+    try {
+      await retry(
+        async (attempt) => {
+          if (attempt > 1) await this.deps.evaluator.restore().catch(() => undefined);
+          try {
+            await this.evaluateAndWrite(prepared);
+          } catch (error) {
+            this.deps.evaluator.discard();
+            this.deps.metrics.writeFailures.inc();
+            throw error;
+          }
+        },
+        {
+          ...LEDGER_WRITE_RETRY,
+          onRetry: ({ error, attempt, delayMs }) =>
+            this.deps.logger.error('ledger write failed; retrying', { error, attempt, delayMs }),
+        },
+      );
+    } catch (error) {
+      this.fail(error, 'ledger write failed after retries');
     }
   }
 
