@@ -152,7 +152,7 @@ describe('embedded broker with indexed persistence', () => {
       await subscriber.subscribeAsync('fleet/#', { qos: 1 });
       await subscriber.endAsync();
       const publisher = await mqtt.connectAsync(broker.url, { clientId: 'pub-1', reconnectPeriod: 0 });
-      for (let i = 0; i < 500; i++) await publisher.publishAsync(`fleet/1/ev-1/reading`, `m${i}`, { qos: 1 });
+      for (let i = 0; i < 500; i++) await publisher.publishAsync(topicFor(1, 'ev-1'), `m${i}`, { qos: 1 });
       await publisher.endAsync();
       const received: string[] = [];
       const back = await connect(false);
