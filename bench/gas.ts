@@ -6,11 +6,12 @@
  * 10 for every epoch instance), so the submitBatch gas measured here also holds for the production instances;
  * gas per device-epoch = submitBatch gas / B.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Address, TransactionReceipt } from 'viem';
 import { terminateCurves } from '../circuits/build.ts';
+import { loadInstances } from '../circuits/proving/instances.ts';
 import { proveBatch, toSolidityCalldata } from '../circuits/proving/prove.ts';
 import {
   poolRegistryAbi,
@@ -39,10 +40,7 @@ import { startAnvil } from '../lib/servers/anvil.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const instances = JSON.parse(readFileSync(join(root, 'circuits', 'circuits.json'), 'utf8')) as Record<
-  string,
-  { template: string; params: number[] }
->;
+const instances = loadInstances();
 
 /** Epoch/registration instance pairs of the same depth whose proving keys are built. */
 function builtPairs(): PoolCircuits[] {

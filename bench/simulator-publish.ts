@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.ts';
+import { READING_TOPIC_FILTER } from '../protocol/index.ts';
 import { fleetBrokerAuth } from '../simulator/broker-auth.ts';
 import { type FleetConfig, parseFleetConfig } from '../simulator/config.ts';
 import { type ConnectionMode, openConnections } from '../simulator/connections.ts';
@@ -78,7 +79,7 @@ async function publishPresigned(url: string, mode: ConnectionMode, credentials?:
   subscriber.on('message', () => {
     received += 1;
   });
-  await subscriber.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+  await subscriber.subscribeAsync(READING_TOPIC_FILTER, { qos: 1 });
   const keys = generator.devices.map((d) => generator.keys.get(d.deviceId)!);
   const config = generator.config;
   const connections = await openConnections(keys, {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
+import { artifactPaths } from '../circuits/proving/instances.ts';
 import { BaseError } from '../lib/errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -64,8 +65,8 @@ function listVerifierSources(root: string): Array<{ instance: string; path: stri
   const dir = join(root, 'build', 'circuits');
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'Verifier.sol')))
-    .map((entry) => ({ instance: entry.name, path: join(dir, entry.name, 'Verifier.sol') }))
+    .filter((entry) => entry.isDirectory() && existsSync(artifactPaths(entry.name, dir).verifierSol))
+    .map((entry) => ({ instance: entry.name, path: artifactPaths(entry.name, dir).verifierSol }))
     .sort((a, b) => a.instance.localeCompare(b.instance));
 }
 

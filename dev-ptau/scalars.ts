@@ -1,4 +1,5 @@
-import { FR_MODULUS, frBatchInvert, frInv, frMul, frPow, frRootOfUnity } from './field.ts';
+import { FIELD_MODULUS, invert, mulMod, powMod } from '../protocol/crypto/field.ts';
+import { frBatchInvert, frRootOfUnity } from './field.ts';
 import type { LagrangeJob, PowersJob } from './jobs.ts';
 
 /**
@@ -9,10 +10,10 @@ import type { LagrangeJob, PowersJob } from './jobs.ts';
  */
 export function powersScalars(job: Omit<PowersJob, 'group' | 'kind'>): bigint[] {
   const scalars: bigint[] = new Array(job.count);
-  let current = frMul(job.factor, frPow(job.tau, BigInt(job.start)));
+  let current = mulMod(job.factor, powMod(job.tau, BigInt(job.start)));
   for (let i = 0; i < job.count; i++) {
     scalars[i] = current;
-    current = frMul(current, job.tau);
+    current = mulMod(current, job.tau);
   }
   return scalars;
 }
@@ -26,26 +27,30 @@ export function powersScalars(job: Omit<PowersJob, 'group' | 'kind'>): bigint[] 
 export function lagrangeScalars(job: Omit<LagrangeJob, 'group' | 'kind'>): bigint[] {
   const domainSize = 2n ** BigInt(job.domainBits);
   const omega = frRootOfUnity(job.domainBits);
-  const sizeInverse = frInv(domainSize);
-  const tauToN = frPow(job.tau, domainSize);
-  const vanishingTerm = frMul(job.factor, frMul((tauToN - 1n + FR_MODULUS) % FR_MODULUS, sizeInverse));
+  const sizeInverse = invert(domainSize);
+  const tauToN = powMod(job.tau, domainSize);
+  const vanishingTerm = mulMod(
+    job.factor,
+    mulMod((tauToN - 1n + FIELD_MODULUS) % FIELD_MODULUS, sizeInverse),
+  );
   const droppedTerm = job.dropLast
-    ? frMul(job.factor, frMul(frPow(job.tau, domainSize - 1n), sizeInverse))
+    ? mulMod(job.factor, mulMod(powMod(job.tau, domainSize - 1n), sizeInverse))
     : 0n;
 
   const omegaPowers: bigint[] = new Array(job.count);
   const denominators: bigint[] = new Array(job.count);
-  let omegaPower = frPow(omega, BigInt(job.start));
+  let omegaPower = powMod(omega, BigInt(job.start));
   for (let i = 0; i < job.count; i++) {
     omegaPowers[i] = omegaPower;
-    denominators[i] = (job.tau - omegaPower + FR_MODULUS) % FR_MODULUS;
-    omegaPower = frMul(omegaPower, omega);
+    denominators[i] = (job.tau - omegaPower + FIELD_MODULUS) % FIELD_MODULUS;
+    omegaPower = mulMod(omegaPower, omega);
   }
   frBatchInvert(denominators);
   const scalars: bigint[] = new Array(job.count);
   for (let i = 0; i < job.count; i++) {
-    const inner = (frMul(vanishingTerm, denominators[i] as bigint) - droppedTerm + FR_MODULUS) % FR_MODULUS;
-    scalars[i] = frMul(omegaPowers[i] as bigint, inner);
+    const inner =
+      (mulMod(vanishingTerm, denominators[i] as bigint) - droppedTerm + FIELD_MODULUS) % FIELD_MODULUS;
+    scalars[i] = mulMod(omegaPowers[i] as bigint, inner);
   }
   return scalars;
 }

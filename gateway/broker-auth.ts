@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthenticateFn, AuthorizePublishFn } from '../broker/embedded.ts';
-import { topicFor } from '../protocol/index.ts';
+import { topicDeviceId, topicFor } from '../protocol/index.ts';
 import type { Registry } from './registry/registry.ts';
 
 /** A service account (the gateway itself, or a trusted publisher). */
@@ -67,9 +67,9 @@ export function createBrokerAuth(
   const authorizePublish: AuthorizePublishFn = (_clientId, username, topic) => {
     if (username === undefined) return false;
     if (relays.has(username)) {
-      const parts = topic.split('/');
-      if (parts.length !== 4 || parts[0] !== 'fleet' || parts[3] !== 'reading') return false;
-      const device = registryOf()?.getDevice(parts[2] as string);
+      const deviceId = topicDeviceId(topic);
+      if (deviceId === undefined) return false;
+      const device = registryOf()?.getDevice(deviceId);
       return device !== undefined && topic === topicFor(device.poolId, device.deviceId);
     }
     const device = registryOf()?.getDevice(username);

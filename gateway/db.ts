@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Mutex } from 'async-mutex';
 import { LedgerError } from './errors.ts';
 
 /**
@@ -100,17 +101,13 @@ export async function openGatewayDb(path: string): Promise<GatewayDb> {
   const writer = await instance.connect();
   for (const statement of SCHEMA) await writer.run(statement);
   const reader = await instance.connect();
-  let queue: Promise<unknown> = Promise.resolve();
+  const lock = new Mutex();
   return {
     path,
     instance,
     writer,
     reader,
-    exclusive: <T>(fn: () => Promise<T>): Promise<T> => {
-      const next = queue.then(fn, fn);
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    exclusive: <T>(fn: () => Promise<T>): Promise<T> => lock.runExclusive(fn),
     close: () => {
       reader.closeSync();
       writer.closeSync();

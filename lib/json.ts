@@ -4,13 +4,14 @@
  */
 
 /**
- * `JSON.stringify` replacer: bigint as a decimal string, an Error as `{ name, message }`.
+ * `JSON.stringify` replacer: bigint as a decimal string, a byte array as hex, an Error as `{ name, message }`.
  *
  * @example
  * JSON.stringify({ revenueMinor: 12n }, bigintReplacer); // '{"revenueMinor":"12"}'
  */
 export function bigintReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
 }

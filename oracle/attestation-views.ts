@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { PublicClient } from 'viem';
 import type {
@@ -11,6 +9,7 @@ import type {
   EpochSummaryView,
   EpochTotalsView,
 } from '../gateway/http/attestations.ts';
+import { loadVerificationKey } from '../circuits/proving/instances.ts';
 import { type BundleStore, bundlePath, type ProofBundle } from './bundles.ts';
 import { type ChainAttestationEvent, type OracleContracts, readAttestationEvents } from './chain.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -27,7 +26,7 @@ export interface AttestationViewsOptions {
   schedules: readonly PoolSchedule[];
   /** Base URL of the bundle server (`http://127.0.0.1:8790/bundles`); bundle links are null without it. */
   bundleBaseUrl?: string;
-  /** Directory holding `<instance>/verification_key.json` (default `build/circuits`). */
+  /** Directory holding `<instance>/verification_key.json` (default the project's `build/circuits`). */
   vkeyDir?: string;
   /** First block to scan for attestation events (the deployment block). */
   fromBlock?: bigint;
@@ -61,7 +60,7 @@ export function createAttestationViews(options: AttestationViewsOptions): Attest
   const schedules = new Map(options.schedules.map((s) => [s.poolId, s]));
   const proofCheckBudgetMs = options.proofCheckBudgetMs ?? 250;
   const events = attestationEventReader(options);
-  const proofs = createProofChecker(options.vkeyDir ?? join('build', 'circuits'));
+  const proofs = createProofChecker(options.vkeyDir);
 
   /** Everything known of one epoch: its job, batches (registration first), bundles and chain events. */
   async function gather(
@@ -202,18 +201,13 @@ interface ProofChecker {
   result(path: string, bundle: ProofBundle, deadlineMs: number, first: boolean): Promise<boolean | undefined>;
 }
 
-function createProofChecker(vkeyDir: string): ProofChecker {
+function createProofChecker(vkeyDir: string | undefined): ProofChecker {
   const verified = new Map<string, Promise<boolean>>();
   const results = new Map<string, boolean>();
   const queue: Array<{ path: string; bundle: ProofBundle }> = [];
   let draining = false;
-  const vkeys = new Map<string, unknown>();
-
   function vkeyOf(instance: string): unknown {
-    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad circuit instance name ${instance}`);
-    if (!vkeys.has(instance))
-      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
-    return vkeys.get(instance);
+    return loadVerificationKey(instance, vkeyDir);
   }
 
   const proofKey = (path: string, bundle: ProofBundle) =>

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { toJson } from '../lib/json.ts';
 import { OracleError } from './errors.ts';
 import type { Groth16Proof } from '../circuits/proving/prove.ts';
 
@@ -81,9 +82,6 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-const bigintJson = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
-
 /**
  * The oracle's bundle store: public bundles under `<root>/public/` (served over HTTP) and each batch's closing
  * readings under `<root>/private/` (never served: per-device revenue stays with the operator, disclosed one
@@ -102,13 +100,13 @@ export function createBundleStore(root: string) {
     /** Writes a public bundle atomically; returns its absolute path. */
     writePublic(bundle: ProofBundle): string {
       const path = join(publicRoot, bundlePath(bundle));
-      writeAtomic(path, bigintJson(bundle));
+      writeAtomic(path, toJson(bundle, 2));
       return path;
     },
     /** Writes the private closing readings of a batch next to (not inside) the public tree. */
     writePrivate(key: Parameters<typeof bundlePath>[0], readings: unknown): string {
       const path = join(privateRoot, bundlePath(key));
-      writeAtomic(path, bigintJson(readings));
+      writeAtomic(path, toJson(readings, 2));
       return path;
     },
     readPublic(key: Parameters<typeof bundlePath>[0]): ProofBundle | undefined {

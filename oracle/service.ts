@@ -125,9 +125,10 @@ export async function startOracle(config: OracleConfig, options: StartOracleOpti
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [config.rpcUrl] } },
   });
+  // RPC transport failures are retried by viem's transport (exponential backoff from 250 ms), nowhere else.
   const publicClient = createPublicClient({
     chain,
-    transport: countRpcErrors(http(config.rpcUrl), metrics),
+    transport: countRpcErrors(http(config.rpcUrl, { retryCount: 4, retryDelay: 250 }), metrics),
   }) as PublicClient;
   const stages = await openStageStore(join(dataDir, 'oracle.duckdb'));
   const bundles = createBundleStore(join(dataDir, 'bundles'));

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Mutex } from 'async-mutex';
+import { taggedBigint } from '../lib/json.ts';
 import { JobStateError } from './errors.ts';
 import type { SignedTxRecord } from './tx-sender.ts';
 
@@ -110,13 +112,10 @@ export interface StageStore {
   close(): void;
 }
 
-const jsonReplacer = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value);
-const jsonReviver = (_key: string, value: unknown) =>
-  typeof value === 'string' && /^-?\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value;
 /** JSON that keeps bigints (as `"123n"`). */
 export const stableJson = {
-  stringify: (value: unknown) => JSON.stringify(value, jsonReplacer),
-  parse: <T>(text: string) => JSON.parse(text, jsonReviver) as T,
+  stringify: (value: unknown) => JSON.stringify(value, taggedBigint.replacer),
+  parse: <T>(text: string) => JSON.parse(text, taggedBigint.reviver) as T,
 };
 
 /** One DuckDB connection with serialised use, row reads and transactions. */
@@ -129,13 +128,9 @@ interface Db {
 }
 
 function openDb(connection: DuckDBConnection): Db {
-  let chain: Promise<unknown> = Promise.resolve();
+  const lock = new Mutex();
   /** DuckDB connections run one statement at a time: serialise every use. */
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn, fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => lock.runExclusive(fn);
   const rows = async (sql: string, params: unknown[] = []) =>
     (await connection.runAndReadAll(sql, params as never)).getRowObjectsJS() as Array<
       Record<string, unknown>

@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import {
   type Abi,
   type Address,
@@ -42,9 +43,6 @@ export interface TxSenderOptions {
   maxReplacements?: number;
   /** Fee increase of a replacement, in percent (nodes require at least 10). Default 20. */
   feeBumpPercent?: number;
-  /** Retries of a failing RPC request, with exponential backoff from `backoffMs`. Default 4 retries from 250 ms. */
-  rpcRetries?: number;
-  backoffMs?: number;
   /** Receipt polling interval. Default 250 ms. */
   pollMs?: number;
   /** Gas limit margin over the estimate, in percent. Default 20. */
@@ -64,9 +62,7 @@ export type TxSenderEvent =
   /** A stuck transaction was replaced by the same call at the same nonce with higher fees. */
   | { type: 'replaced'; oldHash: Hex; hash: Hex; nonce: number; maxFeePerGas: bigint }
   /** A transaction reached the configured confirmations. */
-  | { type: 'confirmed'; hash: Hex; blockNumber: bigint }
-  /** A transport failure of an RPC request, retried after `delayMs`. */
-  | { type: 'rpc-retry'; method: string; attempt: number; delayMs: number };
+  | { type: 'confirmed'; hash: Hex; blockNumber: bigint };
 
 /** The outcome of a send or a resume. */
 export interface SentTx {
@@ -156,48 +152,17 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
   const maxReplacements = options.maxReplacements ?? 3;
   const feeBumpPercent = BigInt(options.feeBumpPercent ?? 20);
-  const rpcRetries = options.rpcRetries ?? 4;
-  const backoffMs = options.backoffMs ?? 250;
   const pollMs = options.pollMs ?? 250;
   const gasMarginPercent = BigInt(options.gasMarginPercent ?? 20);
   const log = (options.logger ?? silentLogger()).child({ component: 'tx-sender' });
   const emit = (event: TxSenderEvent) => options.onEvent?.(event);
-  let queue: Promise<unknown> = Promise.resolve();
+  const sends = new Mutex();
   let nextNonce: number | undefined;
   let chainId: number | undefined;
 
-  /** Retries transport failures with exponential backoff; never retries an answer of the node. */
-  async function rpc<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const transport =
-          error instanceof ViemBaseError &&
-          error.walk(
-            (e) => (e as Error).name === 'HttpRequestError' || (e as Error).name === 'TimeoutError',
-          ) !== null;
-        if (!transport || attempt >= rpcRetries) throw error;
-        const delayMs = backoffMs * 2 ** attempt;
-        log.warn(
-          { method: label, attempt: attempt + 1, delayMs, err: error },
-          'rpc request failed; retrying',
-        );
-        emit({ type: 'rpc-retry', method: label, attempt: attempt + 1, delayMs });
-        await sleep(delayMs);
-      }
-    }
-  }
-
-  function serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => undefined);
-    return run;
-  }
-
   async function receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
     try {
-      return await rpc('getTransactionReceipt', () => publicClient.getTransactionReceipt({ hash }));
+      return await publicClient.getTransactionReceipt({ hash });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -206,7 +171,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
 
   async function isPending(hash: Hex): Promise<boolean> {
     try {
-      await rpc('getTransaction', () => publicClient.getTransaction({ hash }));
+      await publicClient.getTransaction({ hash });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -216,9 +181,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
 
   async function broadcast(record: SignedTxRecord): Promise<void> {
     try {
-      await rpc('sendRawTransaction', () =>
-        publicClient.sendRawTransaction({ serializedTransaction: record.raw }),
-      );
+      await publicClient.sendRawTransaction({ serializedTransaction: record.raw });
       log.debug({ hash: record.hash, nonce: record.nonce }, 'broadcast');
     } catch (error) {
       // Already in the pool, or its nonce already mined (maybe this very transaction): the wait loop decides.
@@ -245,9 +208,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
         const receipt = await receiptOf(record.hash);
         if (receipt) return { receipt, record };
       }
-      const minedNonce = await rpc('getTransactionCount', () =>
-        publicClient.getTransactionCount({ address: account.address, blockTag: 'latest' }),
-      );
+      const minedNonce = await publicClient.getTransactionCount({
+        address: account.address,
+        blockTag: 'latest',
+      });
       if (minedNonce > nonce) {
         // The nonce is used. Look again for a while: a node may count the nonce before it serves the receipt.
         for (let attempt = 0; attempt < 8; attempt++) {
@@ -267,7 +231,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   /** Waits for `confirmations` blocks; if the receipt disappears (reorg) returns undefined. */
   async function waitConfirmed(receipt: TransactionReceipt): Promise<TransactionReceipt | undefined> {
     for (;;) {
-      const head = await rpc('getBlockNumber', () => publicClient.getBlockNumber({ cacheTime: 0 }));
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
       const current = await receiptOf(receipt.transactionHash);
       if (!current || current.blockHash !== receipt.blockHash) return current;
       if (head - current.blockNumber + 1n >= BigInt(confirmations)) return current;
@@ -280,7 +244,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
     nonce: number,
     fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
   ): Promise<SignedTxRecord> {
-    chainId ??= await rpc('getChainId', () => publicClient.getChainId());
+    chainId ??= await publicClient.getChainId();
     const raw = await account.signTransaction!({
       chainId,
       type: 'eip1559',
@@ -359,8 +323,8 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           },
         );
       }
-      const tx = await rpc('getTransaction', () => publicClient.getTransaction({ hash: latest.hash }));
-      const network = await rpc('estimateFeesPerGas', () => publicClient.estimateFeesPerGas());
+      const tx = await publicClient.getTransaction({ hash: latest.hash });
+      const network = await publicClient.estimateFeesPerGas();
       const bump = (fee: bigint) => (fee * (100n + feeBumpPercent)) / 100n + 1n;
       // bigint: Math.max does not apply
       const maxOf = (...fees: bigint[]) =>
@@ -397,36 +361,33 @@ export function createTxSender(options: TxSenderOptions): TxSender {
   return {
     address: account.address,
     send(call, hooks = {}) {
-      return serialised(async () => {
+      return sends.runExclusive(async () => {
         let gasEstimate: bigint;
         try {
-          await rpc('simulateContract', () =>
-            publicClient.simulateContract({
-              account,
-              address: call.address,
-              abi: call.abi,
-              functionName: call.functionName,
-              args: call.args,
-            } as never),
-          );
-          gasEstimate = await rpc('estimateContractGas', () =>
-            publicClient.estimateContractGas({
-              account,
-              address: call.address,
-              abi: call.abi,
-              functionName: call.functionName,
-              args: call.args,
-            } as never),
-          );
+          await publicClient.simulateContract({
+            account,
+            address: call.address,
+            abi: call.abi,
+            functionName: call.functionName,
+            args: call.args,
+          } as never);
+          gasEstimate = await publicClient.estimateContractGas({
+            account,
+            address: call.address,
+            abi: call.abi,
+            functionName: call.functionName,
+            args: call.args,
+          } as never);
         } catch (error) {
           throw toRevertError(error, call) ?? error;
         }
         const gas = (gasEstimate * (100n + gasMarginPercent)) / 100n;
-        const pendingNonce = await rpc('getTransactionCount', () =>
-          publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-        );
+        const pendingNonce = await publicClient.getTransactionCount({
+          address: account.address,
+          blockTag: 'pending',
+        });
         const nonce = Math.max(pendingNonce, nextNonce ?? 0);
-        const fees = await rpc('estimateFeesPerGas', () => publicClient.estimateFeesPerGas());
+        const fees = await publicClient.estimateFeesPerGas();
         const data = encodeFunctionData({
           abi: call.abi,
           functionName: call.functionName,
@@ -442,7 +403,7 @@ export function createTxSender(options: TxSenderOptions): TxSender {
       });
     },
     resume(records, hooks = {}) {
-      return serialised(async () => {
+      return sends.runExclusive(async () => {
         if (records.length === 0) throw new TransactionNotMinedError('nothing to resume: no signed record');
         const nonces = new Set(records.map((r) => r.nonce));
         if (nonces.size !== 1)
@@ -453,9 +414,10 @@ export function createTxSender(options: TxSenderOptions): TxSender {
           const receipt = await receiptOf(record.hash);
           if (receipt) return drive([record], hooks);
         }
-        const minedNonce = await rpc('getTransactionCount', () =>
-          publicClient.getTransactionCount({ address: account.address, blockTag: 'latest' }),
-        );
+        const minedNonce = await publicClient.getTransactionCount({
+          address: account.address,
+          blockTag: 'latest',
+        });
         if (minedNonce <= records[0]!.nonce) {
           const latest = records.at(-1)!;
           if (!(await isPending(latest.hash))) {

@@ -44,7 +44,7 @@ export {
 export { derivePublicKey, deviceCommit, generatePrivateKey, isSmallOrderPublicKey, keyHash } from './keys.ts';
 export { serializeReading } from './serialize.ts';
 export { signReading, verifyReading } from './sign.ts';
-export { parseTopic, topicFor } from './topic.ts';
+export { parseTopic, READING_TOPIC_FILTER, topicDeviceId, topicFor } from './topic.ts';
 export type { EvReading, PublicKey, PvReading, Reading, Signature, SignedReading } from './types.ts';
 export { parseReading, validateReading } from './validate.ts';
 export { type VerifyItem, verifyBatch } from './verify-batch.ts';

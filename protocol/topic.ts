@@ -45,3 +45,19 @@ export function parseTopic(topic: string): { poolId: number; deviceId: string } 
   }
   return { poolId: Number(poolText), deviceId };
 }
+
+/** MQTT subscription filter matching every reading topic. */
+export const READING_TOPIC_FILTER = 'fleet/+/+/reading';
+
+/**
+ * The device id segment of a topic shaped `fleet/{poolId}/{deviceId}/reading`, or undefined; the ids are
+ * not validated (compare with {@link topicFor} of the registered device for an exact match). For hot
+ * paths that must not throw.
+ *
+ * @example
+ * topicDeviceId('fleet/1/ev-0001/reading'); // 'ev-0001'
+ */
+export function topicDeviceId(topic: string): string | undefined {
+  const parts = topic.split('/');
+  return parts.length === 4 && parts[0] === 'fleet' && parts[3] === 'reading' ? parts[2] : undefined;
+}

@@ -1,3 +1,4 @@
+import { toJson } from '../lib/json.ts';
 import { FAULT_KINDS } from './config.ts';
 import type { FleetStats } from './generator.ts';
 import type { RunSummary } from './runner.ts';
@@ -60,9 +61,5 @@ export function formatSummary(stats: FleetStats, run?: RunSummary): string {
 
 /** The summary as JSON-safe data (bigints as decimal strings). */
 export function summaryToJson(stats: FleetStats, run?: RunSummary): unknown {
-  return JSON.parse(
-    JSON.stringify({ stats, run: run && { ...run, stats: undefined } }, (_key, value) =>
-      typeof value === 'bigint' ? value.toString() : value,
-    ),
-  );
+  return JSON.parse(toJson({ stats, run: run && { ...run, stats: undefined } }));
 }

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import type { Address, PublicClient } from 'viem';
 import {
@@ -8,6 +6,7 @@ import {
   revenueFeedAbi,
   revenueShareTokenAbi,
 } from '../contracts/abis.ts';
+import { loadVerificationKey } from '../circuits/proving/instances.ts';
 import { type BundleSource, calldataArgs, type ProofBundle } from '../oracle/bundles.ts';
 import { type ChainPool, type OracleContracts, readAttestationEvents, readPool } from '../oracle/chain.ts';
 import { epochBounds } from '../oracle/epochs.ts';
@@ -22,7 +21,7 @@ export interface VerifyPoolOptions {
   feed?: Address;
   token?: Address;
   bundles: BundleSource;
-  /** Directory holding `<instance>/verification_key.json` (default `build/circuits`). */
+  /** Directory holding `<instance>/verification_key.json` (default the project's `build/circuits`). */
   vkeyDir?: string;
   /** Epoch range to check proofs, feed rounds and distributions for (default: every finalised epoch). */
   fromEpoch?: number;
@@ -61,7 +60,7 @@ export async function verifyPool(options: VerifyPoolOptions): Promise<VerifyRepo
   const check: PoolCheck = {
     options,
     pool,
-    vkeyOf: verificationKeys(options.vkeyDir ?? join('build', 'circuits')),
+    vkeyOf: (instance: string) => loadVerificationKey(instance, options.vkeyDir),
   };
   const provenRevenue = new Map<number, bigint>();
 
@@ -92,17 +91,6 @@ interface PoolCheck {
   pool: ChainPool;
   /** The verification key of a circuit instance (read once). */
   vkeyOf(instance: string): unknown;
-}
-
-/** Verification keys of circuit instances from `<vkeyDir>/<instance>/verification_key.json`, read once each. */
-function verificationKeys(vkeyDir: string): (instance: string) => unknown {
-  const vkeys = new Map<string, unknown>();
-  return (instance) => {
-    if (!/^[a-z0-9_]+$/.test(instance)) throw new Error(`bad instance name ${instance}`);
-    if (!vkeys.has(instance))
-      vkeys.set(instance, JSON.parse(readFileSync(join(vkeyDir, instance, 'verification_key.json'), 'utf8')));
-    return vkeys.get(instance);
-  };
 }
 
 type ProvenEvent = Exclude<AttestationEvent, { kind: 'finalised' }>;

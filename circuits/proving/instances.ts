@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseError } from '../../lib/errors.ts';
@@ -8,6 +8,8 @@ import instancesJson from '../circuits.json' with { type: 'json' };
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where the build writes one folder per instance. */
 export const CIRCUITS_BUILD_DIR = join(PROJECT_ROOT, 'build', 'circuits');
+/** Names of circuit instances (they name build folders and solidity contracts). */
+export const INSTANCE_NAME_PATTERN = /^[a-z0-9_]+$/;
 
 /** Order of the public signals of every epoch batch proof (docs/SPEC.md section 6). */
 export const EPOCH_PUBLIC_SIGNALS = [
@@ -63,7 +65,7 @@ export class CircuitInstanceError extends BaseError {
 export function loadInstances(): Record<string, CircuitInstance> {
   const out: Record<string, CircuitInstance> = {};
   for (const [name, raw] of Object.entries(instancesJson as Record<string, Omit<CircuitInstance, 'name'>>)) {
-    if (!/^[a-z0-9_]+$/.test(name))
+    if (!INSTANCE_NAME_PATTERN.test(name))
       throw new CircuitInstanceError(`circuit instance name "${name}" is not [a-z0-9_]+`);
     const expected = raw.template === 'EpochBatch' ? EPOCH_PUBLIC_SIGNALS : REGISTRATION_PUBLIC_SIGNALS;
     if (raw.pubs.join(',') !== expected.join(',')) {
@@ -137,4 +139,32 @@ export function requireArtifacts(name: string, options: { proving?: boolean } = 
     });
   }
   return paths;
+}
+
+const verificationKeys = new Map<string, unknown>();
+
+/**
+ * Instance `name`'s Groth16 verification key (snarkjs JSON) from `buildDir` (default `build/circuits`), read
+ * once per file. Throws {@link CircuitInstanceError} for a name that is not an instance name (it must not
+ * reach the file system) or a key that was not built.
+ *
+ * @example
+ * const ok = await snarkjs.groth16.verify(loadVerificationKey('epoch_test'), publicSignals, proof);
+ */
+export function loadVerificationKey(name: string, buildDir: string = CIRCUITS_BUILD_DIR): unknown {
+  if (!INSTANCE_NAME_PATTERN.test(name))
+    throw new CircuitInstanceError(`circuit instance name ${JSON.stringify(name)} is not [a-z0-9_]+`);
+  const path = artifactPaths(name, buildDir).verificationKey;
+  let key = verificationKeys.get(path);
+  if (key === undefined) {
+    if (!existsSync(path)) {
+      throw new CircuitInstanceError(`no verification key of circuit instance "${name}"`, {
+        details: `missing ${path}`,
+        hint: `run: npm run build:circuits -- ${name}, or point to the folder holding <instance>/verification_key.json`,
+      });
+    }
+    key = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    verificationKeys.set(path, key);
+  }
+  return key;
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import type { CircuitInput } from '../witness/epoch-inputs.ts';
-import { requireArtifacts } from './instances.ts';
+import { loadVerificationKey, requireArtifacts } from './instances.ts';
 
 /** A Groth16 proof as snarkjs returns it. */
 export interface Groth16Proof {
@@ -31,8 +30,6 @@ export async function proveBatch(name: string, input: CircuitInput): Promise<Bat
   return { proof, publicSignals };
 }
 
-const verificationKeys = new Map<string, unknown>();
-
 /**
  * Verifies a batch proof against instance `name`'s verification key (off-chain, as an auditor would).
  *
@@ -44,12 +41,7 @@ export async function verifyBatchProof(
   proof: Groth16Proof,
   publicSignals: readonly string[],
 ): Promise<boolean> {
-  let vkey = verificationKeys.get(name);
-  if (!vkey) {
-    vkey = JSON.parse(readFileSync(requireArtifacts(name, { proving: true }).verificationKey, 'utf8'));
-    verificationKeys.set(name, vkey);
-  }
-  return snarkjs.groth16.verify(vkey, [...publicSignals], proof);
+  return snarkjs.groth16.verify(loadVerificationKey(name), [...publicSignals], proof);
 }
 
 /** Arguments of the generated `verifyProof(uint[2] a, uint[2][2] b, uint[2] c, uint[N] pubSignals)`. */

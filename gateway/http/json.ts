@@ -1,13 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { toJson } from '../../lib/json.ts';
 
-/** JSON with bigints as decimal strings and byte arrays as hex. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-    return v;
-  });
-}
+export { toJson };
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { Mutex } from 'async-mutex';
+import { retry } from '../../lib/retry.ts';
 import type { GatewayDb } from '../db.ts';
 import { inTransaction } from '../db.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -14,7 +16,7 @@ import {
 import type { Registry } from '../registry/registry.ts';
 import type { AcceptedReading, TimeSeriesStore } from '../timeseries/types.ts';
 import type { Evaluator } from '../validation/evaluator.ts';
-import { type PayloadResult, verifyReading } from '../../protocol/index.ts';
+import { type PayloadResult, topicDeviceId, verifyReading } from '../../protocol/index.ts';
 import type { DeviceRecord } from '../registry/types.ts';
 import {
   type Prevalidated,
@@ -69,7 +71,8 @@ interface Prepared {
   signatureValid: boolean;
 }
 
-const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+/** Ledger writes: 6 attempts, waiting about 0.1, 0.3, 0.9, 2.7 and 5 s in between. */
+const LEDGER_WRITE_RETRY = { maxAttempts: 6, minDelayMs: 100, maxDelayMs: 5_000, factor: 3, jitter: 0.2 };
 /** Accepted readings waiting for the time-series store beyond which ledger writes wait for it (back-pressure). */
 const SINK_MAX_QUEUED = 20_000;
 
@@ -90,6 +93,9 @@ const SINK_MAX_QUEUED = 20_000;
 export class IngestPipeline {
   private pending: IncomingMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Batches are applied one at a time, in the order they were closed (the mutex is FIFO). */
+  private readonly applying = new Mutex();
+  /** The last batch handed to `apply`: once it settles, every earlier batch has. */
   private chain: Promise<void> = Promise.resolve();
   /** Batches handed to the signature workers and not yet verified. */
   private verifying = 0;
@@ -175,7 +181,9 @@ export class IngestPipeline {
     const keyed = batch.map((message) => topicDeviceRecord(message.topic, this.deps.registry));
     const parsed = this.parseAndVerify(batch, keyed);
     parsed.catch(() => undefined); // observed in the chain below
-    this.chain = this.chain.then(() => this.apply(batch, keyed, parsed));
+    this.chain = this.applying
+      .runExclusive(() => this.apply(batch, keyed, parsed))
+      .catch((error) => this.fail(error, 'applying a batch failed')); // later batches see `failed` and stop
   }
 
   private async parseAndVerify(
@@ -221,22 +229,26 @@ export class IngestPipeline {
           : verifyReading(pre.reading, key);
       return { message, pre, signatureValid };
     });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.evaluateAndWrite(prepared);
-        return;
-      } catch (error) {
-        this.deps.evaluator.discard();
-        this.deps.metrics.writeFailures.inc();
-        const delayMs = RETRY_DELAYS_MS[attempt];
-        if (delayMs === undefined) {
-          this.fail(error, 'ledger write failed after retries');
-          return;
-        }
-        this.deps.logger.error({ err: error, attempt, delayMs }, 'ledger write failed; retrying');
-        await new Promise((r) => setTimeout(r, delayMs));
-        await this.deps.evaluator.restore().catch(() => undefined);
-      }
+    try {
+      await retry(
+        async (attempt) => {
+          if (attempt > 1) await this.deps.evaluator.restore().catch(() => undefined);
+          try {
+            await this.evaluateAndWrite(prepared);
+          } catch (error) {
+            this.deps.evaluator.discard();
+            this.deps.metrics.writeFailures.inc();
+            throw error;
+          }
+        },
+        {
+          ...LEDGER_WRITE_RETRY,
+          onRetry: ({ error, attempt, delayMs }) =>
+            this.deps.logger.error({ err: error, attempt, delayMs }, 'ledger write failed; retrying'),
+        },
+      );
+    } catch (error) {
+      this.fail(error, 'ledger write failed after retries');
     }
   }
 
@@ -293,7 +305,7 @@ export class IngestPipeline {
           field: rejection.field,
           message: rejection.message,
           topic: message.topic,
-          clientId: topicDevice(message.topic),
+          clientId: topicDeviceId(message.topic),
           deviceId: rejection.deviceId,
           seq: rejection.seq,
           payload: message.payload,
@@ -384,10 +396,4 @@ export class IngestPipeline {
     }
     this.sinkRunning = undefined;
   }
-}
-
-/** The device id of a `fleet/{poolId}/{deviceId}/reading` topic, or undefined. */
-function topicDevice(topic: string): string | undefined {
-  const parts = topic.split('/');
-  return parts.length === 4 && parts[0] === 'fleet' ? parts[2] : undefined;
 }

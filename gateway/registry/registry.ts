@@ -1,9 +1,8 @@
-import { keyHash as computeKeyHash, isSmallOrderPublicKey } from '../../protocol/index.ts';
+import { keyHash as computeKeyHash, DEVICE_ID_PATTERN, isSmallOrderPublicKey } from '../../protocol/index.ts';
 import { type GatewayDb, inTransaction } from '../db.ts';
 import { RegistryError } from '../errors.ts';
 import type { DeviceRecord, DeviceRegistration, PoolRecord } from './types.ts';
 
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 const MAX_U32 = 2 ** 32 - 1;
@@ -167,10 +166,12 @@ export class Registry {
       const records: DeviceRecord[] = [];
       for (const r of registrations) {
         const what = `device ${JSON.stringify(r.deviceId)}`;
-        if (typeof r.deviceId !== 'string' || !ID_PATTERN.test(r.deviceId))
-          throw new RegistryError(`${what}: device id must match ${ID_PATTERN}`);
-        if (typeof r.siteId !== 'string' || !ID_PATTERN.test(r.siteId))
-          throw new RegistryError(`${what}: site id ${JSON.stringify(r.siteId)} must match ${ID_PATTERN}`);
+        if (typeof r.deviceId !== 'string' || !DEVICE_ID_PATTERN.test(r.deviceId))
+          throw new RegistryError(`${what}: device id must match ${DEVICE_ID_PATTERN}`);
+        if (typeof r.siteId !== 'string' || !DEVICE_ID_PATTERN.test(r.siteId))
+          throw new RegistryError(
+            `${what}: site id ${JSON.stringify(r.siteId)} must match ${DEVICE_ID_PATTERN}`,
+          );
         if (!this.pools.has(r.poolId))
           throw new RegistryError(`${what}: pool ${r.poolId} is not registered`, {
             hint: 'add the pool first (gateway/cli.ts pool add ...)',

@@ -11,6 +11,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Mutex } from 'async-mutex';
 import { TimeSeriesBufferFullError, TimeSeriesBufferOrderError } from './errors.ts';
 
 /** Options of the on-disk write buffer. */
@@ -57,7 +58,7 @@ export class DiskBuffer {
   private nextNumber = 1;
   private ackedLines = 0; // lines of segments[0] already accepted by the server
   private cache: { name: string; lines: string[] } | undefined;
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
   private totalBytes = 0;
   private totalLines = 0;
 
@@ -124,7 +125,7 @@ export class DiskBuffer {
     if (lines.length === 0) return Promise.resolve();
     const data = `${lines.join('\n')}\n`;
     const size = Buffer.byteLength(data);
-    return this.locked(async () => {
+    return this.lock.runExclusive(async () => {
       if (this.totalBytes + size > this.options.maxBytes)
         throw new TimeSeriesBufferFullError({
           bufferedBytes: this.totalBytes,
@@ -156,7 +157,7 @@ export class DiskBuffer {
 
   /** The next at most `maxLines` unacknowledged lines, in append order (sealing the newest segment if needed). */
   next(maxLines: number): Promise<BufferBatch | undefined> {
-    return this.locked(async () => {
+    return this.lock.runExclusive(async () => {
       const oldest = this.segments[0];
       if (oldest === undefined || this.ackedLines >= oldest.lineCount) return undefined;
       if (this.active?.segment === oldest) await this.sealActive();
@@ -174,7 +175,7 @@ export class DiskBuffer {
 
   /** Marks `batch` as accepted by the server; deletes its segment once fully accepted. */
   ack(batch: BufferBatch): Promise<void> {
-    return this.locked(() => this.advance(batch));
+    return this.lock.runExclusive(() => this.advance(batch));
   }
 
   /**
@@ -182,7 +183,7 @@ export class DiskBuffer {
    * as malformed; retrying it would block every later point.
    */
   reject(batch: BufferBatch, reason: string): Promise<string> {
-    return this.locked(async () => {
+    return this.lock.runExclusive(async () => {
       await mkdir(join(this.options.dir, REJECTED_DIR), { recursive: true });
       const file = join(this.options.dir, REJECTED_DIR, `${batch.segment}.${batch.firstLine}.lp`);
       await writeFile(file, `${batch.lines.join('\n')}\n`);
@@ -194,7 +195,7 @@ export class DiskBuffer {
 
   /** Closes the newest segment's file handle; buffered lines stay on disk for the next open. */
   close(): Promise<void> {
-    return this.locked(() => this.sealActive());
+    return this.lock.runExclusive(() => this.sealActive());
   }
 
   private async advance(batch: BufferBatch): Promise<void> {
@@ -231,11 +232,5 @@ export class DiskBuffer {
     if (this.active === undefined) return;
     await this.active.handle.close();
     this.active = undefined;
-  }
-
-  private locked<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(task, task);
-    this.lock = run.catch(() => undefined);
-    return run;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { Mutex } from 'async-mutex';
 import { type Bucketing, DEFAULT_BUCKETING } from './buckets.ts';
 import { fillRegisteredDevices, type RegisteredDevicesFn } from './coverage.ts';
 import { TimeSeriesClosedError } from './errors.ts';
@@ -28,7 +29,7 @@ const COLUMNS = `pool_id UINTEGER NOT NULL, device_id VARCHAR NOT NULL, site_id 
  * resolves the batch is durable, so nothing is buffered.
  */
 export class DuckDbTimeSeriesStore implements TimeSeriesStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Mutex();
   private closed = false;
 
   private constructor(
@@ -74,7 +75,7 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
       seen.add(key);
       return true;
     });
-    await this.serialised(async () => {
+    await this.writes.runExclusive(async () => {
       // Fast path: the appender straight into the table inside one transaction, so a batch holding
       // an already stored reading (a replayed hand-off) fails whole and takes the slow path. The
       // appender's flush only stages the rows; the COMMIT (index merge, WAL write and sync) runs on
@@ -178,7 +179,7 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
 
   /** Waits for writes in progress. */
   async flush(): Promise<void> {
-    await this.serialised(async () => {});
+    await this.writes.runExclusive(async () => {});
   }
 
   /** Waits for writes in progress, checkpoints and closes the file. */
@@ -194,11 +195,5 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
 
   private assertOpen(operation: string): void {
     if (this.closed) throw new TimeSeriesClosedError(operation);
-  }
-
-  private serialised<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

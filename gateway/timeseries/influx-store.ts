@@ -1,4 +1,5 @@
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { type BackoffOptions, backoffDelayMs } from '../../lib/retry.ts';
 import { type Bucketing, DEFAULT_BUCKETING } from './buckets.ts';
 import { fillRegisteredDevices, type RegisteredDevicesFn } from './coverage.ts';
 import { type BufferBatch, DiskBuffer } from './disk-buffer.ts';
@@ -14,12 +15,7 @@ import { queryVictoriaDevicePoints } from './victoria-query.ts';
 export type InfluxQueryBackend = { kind: 'flux' } | { kind: 'victoria-metrics'; url?: string };
 
 /** Exponential backoff between failed sends: `min(maxDelayMs, minDelayMs * factor^(failures-1))`, plus up to `jitter` of it. */
-export interface RetryOptions {
-  minDelayMs: number;
-  maxDelayMs: number;
-  factor: number;
-  jitter: number;
-}
+export type RetryOptions = BackoffOptions;
 
 /** Options of the InfluxDB line-protocol adapter. */
 export interface InfluxStoreOptions {
@@ -312,8 +308,7 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
   private scheduleRetry(error: Error): void {
     if (this.closed) return;
     const failures = Math.max(1, this.counters.consecutiveFailures);
-    const base = Math.min(this.retry.maxDelayMs, this.retry.minDelayMs * this.retry.factor ** (failures - 1));
-    const retryInMs = Math.round(base * (1 + this.retry.jitter * Math.random()));
+    const retryInMs = backoffDelayMs(failures, this.retry);
     this.options.onEvent?.({
       type: 'send-failed',
       error,

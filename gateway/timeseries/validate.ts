@@ -1,10 +1,9 @@
 import { type Bucketing, intervalSeconds } from './buckets.ts';
 import { TimeSeriesInputError, TimeSeriesQueryError } from './errors.ts';
 import type { AcceptedReading, AggregateQuery } from './types.ts';
+import { DEVICE_ID_PATTERN, MAX_UINT32 } from '../../protocol/constants.ts';
 
-const MAX_UINT32 = 2 ** 32 - 1;
 const MAX_REGISTER = 2n ** 48n - 1n;
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 /**
  * Checks that a reading follows the `AcceptedReading` contract before it is stored: ids and times in
@@ -14,10 +13,10 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,30}$/;
 export function assertAcceptedReading(reading: AcceptedReading): void {
   if (!Number.isSafeInteger(reading.poolId) || reading.poolId < 1 || reading.poolId > MAX_UINT32)
     failReading(reading, 'poolId', 'must be an integer in 1..2^32-1');
-  if (typeof reading.deviceId !== 'string' || !ID_PATTERN.test(reading.deviceId))
-    failReading(reading, 'deviceId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
-  if (typeof reading.siteId !== 'string' || !ID_PATTERN.test(reading.siteId))
-    failReading(reading, 'siteId', 'must match ^[a-z0-9][a-z0-9-]{0,30}$');
+  if (typeof reading.deviceId !== 'string' || !DEVICE_ID_PATTERN.test(reading.deviceId))
+    failReading(reading, 'deviceId', `must match ${DEVICE_ID_PATTERN.source}`);
+  if (typeof reading.siteId !== 'string' || !DEVICE_ID_PATTERN.test(reading.siteId))
+    failReading(reading, 'siteId', `must match ${DEVICE_ID_PATTERN.source}`);
   if (reading.kind !== 'ev' && reading.kind !== 'pv') failReading(reading, 'kind', 'must be "ev" or "pv"');
   if (!Number.isSafeInteger(reading.seq) || reading.seq < 1 || reading.seq > MAX_UINT32)
     failReading(reading, 'seq', 'must be an integer in 1..2^32-1');
@@ -54,7 +53,7 @@ export function assertAggregateQuery(query: AggregateQuery, bucketing: Bucketing
     });
   if (query.level === 'pool' && query.id !== undefined)
     throw new TimeSeriesQueryError('a pool-level query takes no id', { hint: 'the pool is given by poolId' });
-  if (query.id !== undefined && !ID_PATTERN.test(query.id))
+  if (query.id !== undefined && !DEVICE_ID_PATTERN.test(query.id))
     throw new TimeSeriesQueryError(`id ${JSON.stringify(query.id)} is not a site or device id`);
   if (!Number.isSafeInteger(query.fromTs) || !Number.isSafeInteger(query.toTs) || query.fromTs >= query.toTs)
     throw new TimeSeriesQueryError(

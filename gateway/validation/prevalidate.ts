@@ -5,6 +5,8 @@ import {
   parseTopic,
   type ReasonCode,
   type SignedReading,
+  topicDeviceId,
+  topicFor,
 } from '../../protocol/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { DeviceRecord, PoolRecord } from '../registry/types.ts';
@@ -70,11 +72,11 @@ export function prevalidate(
  * with the raw payload to a verification worker, which parses and verifies in one go.
  */
 export function topicDeviceRecord(topic: string, registry: Registry): DeviceRecord | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 4) return undefined;
-  const device = registry.getDevice(parts[2]!);
+  const deviceId = topicDeviceId(topic);
+  if (deviceId === undefined) return undefined;
+  const device = registry.getDevice(deviceId);
   if (device === undefined || !device.active) return undefined;
-  if (topic !== `fleet/${device.poolId}/${device.deviceId}/reading`) return undefined;
+  if (topic !== topicFor(device.poolId, device.deviceId)) return undefined;
   return device;
 }
 

@@ -33,7 +33,13 @@ export function invert(a: bigint, m: bigint = FIELD_MODULUS): bigint {
   return t0 < 0n ? t0 + m : t0;
 }
 
-function powMod(base: bigint, exponent: bigint): bigint {
+/** `a * b mod p` for `a`, `b` in [0, p). */
+export function mulMod(a: bigint, b: bigint): bigint {
+  return (a * b) % FIELD_MODULUS;
+}
+
+/** `base ^ exponent mod p` by square-and-multiply (exponent >= 0). */
+export function powMod(base: bigint, exponent: bigint): bigint {
   let result = 1n;
   let b = mod(base);
   let e = exponent;

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
-import type { DeviceKey } from '../../protocol/index.ts';
+import { type DeviceKey, topicFor } from '../../protocol/index.ts';
 import { fleetBrokerAuth } from '../../simulator/broker-auth.ts';
 
 const key = (deviceId: string, mqttPassword: string): DeviceKey => ({
@@ -98,14 +98,14 @@ describe('embedded broker authentication', () => {
 describe('embedded broker topic authorisation', () => {
   it('delivers a device publish on its own topic', async () => {
     const client = await connect('ev-7-00002', 'ev-7-00002', 'b'.repeat(32));
-    expect(await publishOutcome(client, 'fleet/7/ev-7-00002/reading', 'own')).toBe('acked');
+    expect(await publishOutcome(client, topicFor(7, 'ev-7-00002'), 'own')).toBe('acked');
     await settle();
-    expect(received).toContain('fleet/7/ev-7-00002/reading own');
+    expect(received).toContain(`${topicFor(7, 'ev-7-00002')} own`);
   });
 
   it("stops a device publishing to another device's topic", async () => {
     const client = await connect('ev-7-00001', 'ev-7-00001', 'a'.repeat(32));
-    const outcome = await publishOutcome(client, 'fleet/7/ev-7-00002/reading', 'forged');
+    const outcome = await publishOutcome(client, topicFor(7, 'ev-7-00002'), 'forged');
     await settle();
     expect(outcome).toBe('refused');
     expect(received.some((line) => line.endsWith(' forged'))).toBe(false);
@@ -113,7 +113,7 @@ describe('embedded broker topic authorisation', () => {
 
   it('stops a device publishing to its own id under another pool', async () => {
     const client = await connect('ev-7-00001', 'ev-7-00001', 'a'.repeat(32));
-    const outcome = await publishOutcome(client, 'fleet/8/ev-7-00001/reading', 'wrong-pool');
+    const outcome = await publishOutcome(client, topicFor(8, 'ev-7-00001'), 'wrong-pool');
     await settle();
     expect(outcome).toBe('refused');
     expect(received.some((line) => line.endsWith(' wrong-pool'))).toBe(false);
@@ -121,16 +121,16 @@ describe('embedded broker topic authorisation', () => {
 
   it('lets a relay publish to fleet device topics only', async () => {
     const client = await connect('relay-0', relay.username, relay.password);
-    expect(await publishOutcome(client, 'fleet/7/ev-7-00001/reading', 'relayed')).toBe('acked');
-    expect(await publishOutcome(client, 'fleet/7/ev-7-99999/reading', 'unknown-device')).toBe('refused');
+    expect(await publishOutcome(client, topicFor(7, 'ev-7-00001'), 'relayed')).toBe('acked');
+    expect(await publishOutcome(client, topicFor(7, 'ev-7-99999'), 'unknown-device')).toBe('refused');
     await settle();
-    expect(received).toContain('fleet/7/ev-7-00001/reading relayed');
+    expect(received).toContain(`${topicFor(7, 'ev-7-00001')} relayed`);
     expect(received.some((line) => line.endsWith(' unknown-device'))).toBe(false);
   });
 
   it('stops a service account from publishing', async () => {
     const client = await connect('watcher-2', watcher.username, watcher.password);
-    const outcome = await publishOutcome(client, 'fleet/7/ev-7-00001/reading', 'from-service');
+    const outcome = await publishOutcome(client, topicFor(7, 'ev-7-00001'), 'from-service');
     await settle();
     expect(outcome).toBe('refused');
     expect(received.some((line) => line.endsWith(' from-service'))).toBe(false);

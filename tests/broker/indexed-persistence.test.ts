@@ -4,6 +4,7 @@ import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../broker/embedded.ts';
 import { IndexedMemoryPersistence } from '../../broker/indexed-persistence.ts';
+import { topicFor } from '../../protocol/index.ts';
 
 const require = createRequire(import.meta.url);
 const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => Persistence;
@@ -71,7 +72,7 @@ describe('indexed outgoing queues: same results as aedes-persistence', () => {
           if (next(12) !== 0 || counter === 0) counter++;
           const packet = {
             cmd: 'publish',
-            topic: `fleet/1/ev-${counter}/reading`,
+            topic: topicFor(1, `ev-${counter}`),
             payload: Buffer.from(`m${counter}`),
             qos: 1,
             brokerId,
@@ -151,7 +152,7 @@ describe('embedded broker with indexed persistence', () => {
       await subscriber.subscribeAsync('fleet/#', { qos: 1 });
       await subscriber.endAsync();
       const publisher = await mqtt.connectAsync(broker.url, { clientId: 'pub-1', reconnectPeriod: 0 });
-      for (let i = 0; i < 500; i++) await publisher.publishAsync(`fleet/1/ev-1/reading`, `m${i}`, { qos: 1 });
+      for (let i = 0; i < 500; i++) await publisher.publishAsync(topicFor(1, 'ev-1'), `m${i}`, { qos: 1 });
       await publisher.endAsync();
       const received: string[] = [];
       const back = await connect(false);

@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
 import { waitFor } from '../support/wait.ts';
+import { READING_TOPIC_FILTER, topicFor } from '../../protocol/index.ts';
 
 let broker: EmbeddedBroker;
 
@@ -22,12 +23,12 @@ describe('embedded broker sessions', () => {
   it('queues QoS 1 messages for a persistent session while its client is away', async () => {
     const options = { clientId: 'gateway-1', clean: false, reconnectPeriod: 0 } as const;
     const first = await mqtt.connectAsync(broker.url, options);
-    await first.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+    await first.subscribeAsync(READING_TOPIC_FILTER, { qos: 1 });
     await first.endAsync();
 
     const publisher = await mqtt.connectAsync(broker.url, { clientId: 'ev-1-00001' });
     for (let i = 1; i <= 5; i++)
-      await publisher.publishAsync('fleet/1/ev-1-00001/reading', `m${i}`, { qos: 1 });
+      await publisher.publishAsync(topicFor(1, 'ev-1-00001'), `m${i}`, { qos: 1 });
     await publisher.endAsync();
 
     const received: string[] = [];
@@ -44,10 +45,10 @@ describe('embedded broker sessions', () => {
 
   it('does not queue for a clean session', async () => {
     const first = await mqtt.connectAsync(broker.url, { clientId: 'clean-1', clean: true });
-    await first.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+    await first.subscribeAsync(READING_TOPIC_FILTER, { qos: 1 });
     await first.endAsync();
     const publisher = await mqtt.connectAsync(broker.url, { clientId: 'ev-1-00002' });
-    await publisher.publishAsync('fleet/1/ev-1-00002/reading', 'lost', { qos: 1 });
+    await publisher.publishAsync(topicFor(1, 'ev-1-00002'), 'lost', { qos: 1 });
     await publisher.endAsync();
     const received: string[] = [];
     const second = mqtt.connect(broker.url, { clientId: 'clean-1', clean: true });
@@ -65,7 +66,7 @@ describe('embedded broker with only a publish hook', () => {
     const restricted = await startEmbeddedBroker({
       authorizePublish: (_clientId, username, topic) => {
         seen.push(username);
-        return topic === `fleet/1/${username}/reading`;
+        return username !== undefined && topic === topicFor(1, username);
       },
     });
     try {
@@ -74,7 +75,7 @@ describe('embedded broker with only a publish hook', () => {
         username: 'ev-1-00003',
         password: 'x',
       });
-      await client.publishAsync('fleet/1/ev-1-00003/reading', 'ok', { qos: 1 });
+      await client.publishAsync(topicFor(1, 'ev-1-00003'), 'ok', { qos: 1 });
       await client.endAsync();
       expect(seen).toEqual(['ev-1-00003']);
     } finally {

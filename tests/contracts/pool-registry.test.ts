@@ -5,7 +5,7 @@ import { readArtifact } from '../../contracts/build.ts';
 import type { ChainClients } from '../../contracts/chain.ts';
 import { writeAndWait } from '../../contracts/chain.ts';
 import { deriveKeyHashes, randomDevice } from './devices.ts';
-import { poseidonHash } from '../../protocol/index.ts';
+import { FIELD_MODULUS, poseidonHash } from '../../protocol/index.ts';
 import {
   type CoreContracts,
   deployCore,
@@ -350,7 +350,7 @@ describe('registerDevice', () => {
 
   it('registerDevice reverts when a coordinate is not a canonical field element', async () => {
     const device = randomDevice(7_000, 1);
-    const p = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    const p = FIELD_MODULUS;
     await expectRevert(
       operator,
       { ...registry(), functionName: 'registerDevice', args: [poolId, device.ax + p, device.ay, 7_000, 1] },

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type Abi,
   type Address,
@@ -18,6 +17,7 @@ import {
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { expect } from 'vitest';
+import { artifactPaths } from '../../circuits/proving/instances.ts';
 import { buildContracts } from '../../contracts/build.ts';
 import { type ChainClients, createChainClients } from '../../contracts/chain.ts';
 import { verifierRegistryAbi } from '../../contracts/abis.ts';
@@ -32,8 +32,6 @@ export const ANVIL_KEYS: readonly Hex[] = Array.from({ length: 8 }, (_, addressI
   });
   return bytesToHex(account.getHdKey().privateKey!);
 });
-
-const projectRoot = join(import.meta.dirname, '..', '..');
 
 /** A running anvil with clients for its first eight accounts; `stop()` in afterAll. */
 export interface TestChain {
@@ -58,10 +56,8 @@ export function circuitBuilt(instance: string): boolean {
 }
 
 function missingCircuitArtifacts(instance: string): string[] {
-  const dir = join(projectRoot, 'build', 'circuits', instance);
-  return ['Verifier.sol', 'circuit_final.zkey', 'circuit.wasm'].filter(
-    (file) => !existsSync(join(dir, file)),
-  );
+  const paths = artifactPaths(instance);
+  return [paths.verifierSol, paths.zkey, paths.wasm].filter((path) => !existsSync(path));
 }
 
 /**

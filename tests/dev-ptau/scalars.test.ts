@@ -1,6 +1,7 @@
 import { buildBn128 } from 'ffjavascript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FR_MODULUS, frBatchInvert, frInv, frMul, frPow, frRootOfUnity } from '../../dev-ptau/field.ts';
+import { frBatchInvert, frRootOfUnity } from '../../dev-ptau/field.ts';
+import { FIELD_MODULUS, invert, mulMod, powMod } from '../../protocol/crypto/field.ts';
 import { bestWindowBits, FixedBaseMultiplier } from '../../dev-ptau/fixed-base.ts';
 import { lagrangeSections, phase1Sections, preparedFileBytes } from '../../dev-ptau/ptau-layout.ts';
 import { lagrangeScalars, powersScalars } from '../../dev-ptau/scalars.ts';
@@ -8,14 +9,14 @@ import { lagrangeScalars, powersScalars } from '../../dev-ptau/scalars.ts';
 /** Entry i of IFFT_n(values) by the definition: (1/n) sum_j values[j] * w^(-ij). */
 function naiveInverseDft(values: bigint[], bits: number): bigint[] {
   const n = values.length;
-  const omegaInverse = frInv(frRootOfUnity(bits));
-  const nInverse = frInv(BigInt(n));
+  const omegaInverse = invert(frRootOfUnity(bits));
+  const nInverse = invert(BigInt(n));
   return values.map((_, i) => {
     let sum = 0n;
     values.forEach((value, j) => {
-      sum = (sum + frMul(value, frPow(omegaInverse, BigInt(i * j)))) % FR_MODULUS;
+      sum = (sum + mulMod(value, powMod(omegaInverse, BigInt(i * j)))) % FIELD_MODULUS;
     });
-    return frMul(sum, nInverse);
+    return mulMod(sum, nInverse);
   });
 }
 
@@ -23,18 +24,18 @@ describe('scalar field helpers', () => {
   it('roots of unity have exactly the domain order', () => {
     for (const bits of [1, 5, 28]) {
       const root = frRootOfUnity(bits);
-      expect(frPow(root, 2n ** BigInt(bits))).toBe(1n);
-      expect(frPow(root, 2n ** BigInt(bits - 1))).toBe(FR_MODULUS - 1n);
+      expect(powMod(root, 2n ** BigInt(bits))).toBe(1n);
+      expect(powMod(root, 2n ** BigInt(bits - 1))).toBe(FIELD_MODULUS - 1n);
     }
     expect(() => frRootOfUnity(29)).toThrow(RangeError);
   });
 
   it('batch inversion matches one-by-one inversion', () => {
-    const values = [1n, 2n, 3n, FR_MODULUS - 1n, 123456789n ** 5n % FR_MODULUS];
+    const values = [1n, 2n, 3n, FIELD_MODULUS - 1n, 123456789n ** 5n % FIELD_MODULUS];
     const inverted = [...values];
     frBatchInvert(inverted);
     inverted.forEach((inverse, i) => {
-      expect(frMul(inverse, values[i] as bigint)).toBe(1n);
+      expect(mulMod(inverse, values[i] as bigint)).toBe(1n);
     });
   });
 
@@ -89,7 +90,7 @@ describe('FixedBaseMultiplier', () => {
   });
 
   it('matches ffjavascript scalar multiplication in G1 and G2 for every window width', async () => {
-    const scalars = [1n, 2n, 255n, 256n, 2n ** 128n + 1n, FR_MODULUS - 1n, 2n ** 253n + 12345n];
+    const scalars = [1n, 2n, 255n, 256n, 2n ** 128n + 1n, FIELD_MODULUS - 1n, 2n ** 253n + 12345n];
     for (const windowBits of [5, 8, 11]) {
       const multiplier = await FixedBaseMultiplier.create({ windowBits: { G1: windowBits, G2: windowBits } });
       for (const group of ['G1', 'G2'] as const) {

@@ -117,9 +117,9 @@ describe('broker authentication and topic authorisation from the registry', () =
     const auth = createBrokerAuth(gateway.registry, { services: [] });
     expect(auth.authenticate('ev-b', 'ev-b', Buffer.from(b.mqttPassword))).toBe(true);
     expect(auth.authenticate('ev-b', 'ev-b', Buffer.from(sha256Hex(b.mqttPassword)))).toBe(false);
-    expect(auth.authorizePublish('ev-b', 'ev-b', 'fleet/1/ev-b/reading')).toBe(true);
-    expect(auth.authorizePublish('ev-b', 'ev-b', 'fleet/2/ev-b/reading')).toBe(false);
-    expect(auth.authorizePublish('ev-b', 'ev-b', 'fleet/1/ev-a/reading')).toBe(false);
-    expect(auth.authorizePublish('gateway', 'gateway', 'fleet/1/ev-a/reading')).toBe(false);
+    expect(auth.authorizePublish('ev-b', 'ev-b', topicFor(1, 'ev-b'))).toBe(true);
+    expect(auth.authorizePublish('ev-b', 'ev-b', topicFor(2, 'ev-b'))).toBe(false);
+    expect(auth.authorizePublish('ev-b', 'ev-b', topicFor(1, 'ev-a'))).toBe(false);
+    expect(auth.authorizePublish('gateway', 'gateway', topicFor(1, 'ev-a'))).toBe(false);
   });
 });

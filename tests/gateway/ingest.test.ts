@@ -262,7 +262,7 @@ describe('ingest and validation through the embedded broker', () => {
     expect(big?.payloadSize).toBeGreaterThan(1024);
     expect(big?.payloadPrefix.length).toBe(big?.payloadSize);
     expect(big?.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(big?.topic).toBe('fleet/1/ev-a/reading');
+    expect(big?.topic).toBe(topicFor(1, 'ev-a'));
     expect(big?.clientId).toBe('ev-a');
     const replays = await gateway.quarantine.list({ reason: 'SEQUENCE_REPLAY', deviceId: 'ev-b' });
     expect(replays.map((r) => [r.deviceId, r.seq, r.field])).toEqual([['ev-b', 2, 'seq']]);

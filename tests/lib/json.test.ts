@@ -9,6 +9,10 @@ describe('BigInt-safe JSON', () => {
     expect(toJsonLine([1n])).toBe('["1"]\n');
   });
 
+  it('writes byte arrays as hex', () => {
+    expect(toJson({ payloadPrefix: new Uint8Array([0, 15, 255]) })).toBe('{"payloadPrefix":"000fff"}');
+  });
+
   it('round-trips bigints exactly with the tagged form and leaves other strings alone', () => {
     const value = { energyWh: 123456789012345678901234567890n, note: '12', neg: -5n };
     const text = JSON.stringify(value, taggedBigint.replacer);

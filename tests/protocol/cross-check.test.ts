@@ -10,6 +10,7 @@ import {
   toExtended,
 } from '../../protocol/crypto/babyjub.ts';
 import { secretScalar, verifyMessageReference } from '../../protocol/crypto/eddsa.ts';
+import { FIELD_MODULUS } from '../../protocol/crypto/field.ts';
 import { poseidonHash, poseidonHashReference } from '../../protocol/crypto/poseidon.ts';
 import { mulBase, mulBaseReference } from '../../protocol/crypto/scalar-mult.ts';
 import { kernelMulVar } from '../../protocol/crypto/wasm/kernel.ts';
@@ -92,10 +93,7 @@ const CORRUPTIONS: Array<[string, Corruption]> = [
     'R8 negated',
     (s, pk) => ({
       reading: setSig(s, {
-        R8x: (
-          (21888242871839275222246405745257275088548364400416034343698204186575808495617n - R8(s).x) %
-          21888242871839275222246405745257275088548364400416034343698204186575808495617n
-        ).toString(),
+        R8x: ((FIELD_MODULUS - R8(s).x) % FIELD_MODULUS).toString(),
       }),
       publicKey: pk,
     }),
@@ -134,9 +132,7 @@ describe('cross-check against circomlibjs and @zk-kit/eddsa-poseidon', () => {
       const n = 1 + (i % 16);
       const inputs = Array.from(
         { length: n },
-        (_, j) =>
-          BigInt(`0x${bytes(`pin${i}/${j}`).toString('hex')}`) %
-          21888242871839275222246405745257275088548364400416034343698204186575808495617n,
+        (_, j) => BigInt(`0x${bytes(`pin${i}/${j}`).toString('hex')}`) % FIELD_MODULUS,
       );
       expect(poseidonHash(inputs)).toBe(poseidonHashReference(inputs));
       expect(poseidonHash(inputs)).toBe(ref.poseidon(inputs));
@@ -147,7 +143,7 @@ describe('cross-check against circomlibjs and @zk-kit/eddsa-poseidon', () => {
     expect(mulBase(0n)).toEqual({ x: 0n, y: 1n });
     expect(kernelMulVar(T8, 8n)).toEqual({ x: 0n, y: 1n });
     expect(mulBase(SUBGROUP_ORDER - 1n)).toEqual({
-      x: 21888242871839275222246405745257275088548364400416034343698204186575808495617n - BASE8.x,
+      x: FIELD_MODULUS - BASE8.x,
       y: BASE8.y,
     });
   });

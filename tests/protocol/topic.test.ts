@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopic, ProtocolError, topicFor } from '../../protocol/index.ts';
+import {
+  parseTopic,
+  ProtocolError,
+  READING_TOPIC_FILTER,
+  topicDeviceId,
+  topicFor,
+} from '../../protocol/index.ts';
 
 describe('topics', () => {
   it('topicFor and parseTopic are inverse', () => {
@@ -42,5 +48,20 @@ describe('topics', () => {
       expect((error as ProtocolError).code).toBe('TOPIC_MISMATCH');
       expect((error as ProtocolError).field).toBe('topic');
     }
+  });
+
+  it('topicDeviceId reads the device segment of reading topics only', () => {
+    expect(topicDeviceId(topicFor(7, 'ev-0001'))).toBe('ev-0001');
+    for (const topic of [
+      'fleet/1/ev-0001',
+      'fleet/1/ev-0001/status',
+      'other/1/ev-0001/reading',
+      'fleet/1/a/reading/x',
+    ])
+      expect(topicDeviceId(topic)).toBeUndefined();
+  });
+
+  it('the subscription filter is the SPEC filter of every reading topic', () => {
+    expect(READING_TOPIC_FILTER).toBe('fleet/+/+/reading');
   });
 });

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.ts';
+import { READING_TOPIC_FILTER } from '../../protocol/index.ts';
 import { fleetBrokerAuth } from '../../simulator/broker-auth.ts';
 import { type FleetConfigInput, parseFleetConfig } from '../../simulator/config.ts';
 import { FleetGenerator, type SimMessage } from '../../simulator/generator.ts';
@@ -29,7 +30,7 @@ async function subscribe(url: string, credentials?: { username: string; password
   });
   const received: Array<{ topic: string; payload: string }> = [];
   client.on('message', (topic, payload) => received.push({ topic, payload: payload.toString('utf8') }));
-  await client.subscribeAsync('fleet/+/+/reading', { qos: 1 });
+  await client.subscribeAsync(READING_TOPIC_FILTER, { qos: 1 });
   return { client, received };
 }
 

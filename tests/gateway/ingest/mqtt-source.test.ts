@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../../broker/embedded.ts';
 import { connectMqttSource, type IncomingMessage } from '../../../gateway/ingest/mqtt-source.ts';
 import { silentLogger } from '../../../lib/log.ts';
+import { READING_TOPIC_FILTER, topicFor } from '../../../protocol/index.ts';
 import { connectClient, publish, waitFor } from '../support.ts';
 
 function source(url: string, received: IncomingMessage[]) {
   return connectMqttSource({
     url,
     clientId: 'gateway-ack-test',
-    topic: 'fleet/+/+/reading',
+    topic: READING_TOPIC_FILTER,
     reconnectPeriodMs: 100,
     logger: silentLogger(),
     now: Date.now,
@@ -30,7 +31,7 @@ describe('deferred PUBACK with a persistent session', () => {
     const a = source(broker.url, first);
     await a.ready;
     const publisher = await connectClient(broker.url, { clientId: 'publisher' });
-    for (let i = 1; i <= 5; i++) await publish(publisher, `fleet/1/ev-${i}/reading`, `m${i}`);
+    for (let i = 1; i <= 5; i++) await publish(publisher, topicFor(1, `ev-${i}`), `m${i}`);
     await waitFor(() => first.length === 5, 'five messages');
     expect(first.every((m) => !m.dup)).toBe(true);
     // Acknowledge only the first two, then go away (as if killed before committing the rest).
@@ -55,7 +56,7 @@ describe('deferred PUBACK with a persistent session', () => {
     const third: IncomingMessage[] = [];
     const c = source(broker.url, third);
     await c.ready;
-    await publish(publisher, 'fleet/1/ev-9/reading', 'm9');
+    await publish(publisher, topicFor(1, 'ev-9'), 'm9');
     await waitFor(() => third.length >= 1, 'the new message');
     await new Promise((r) => setTimeout(r, 200));
     expect(third.map((m) => m.payload.toString())).toEqual(['m9']);
