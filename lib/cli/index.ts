@@ -2,6 +2,7 @@
 export { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 export { type CliIo, createProgram, EXIT, formatError, runCli, UsageError } from './program.ts';
 export {
+  floatArg,
   intArg,
   oneOf,
   parseAddressArg,
