@@ -11,6 +11,7 @@ import {
   type CliIo,
   type Command,
   createProgram,
+  processIo,
   EXIT,
   floatArg,
   Option,
@@ -159,7 +160,7 @@ async function runDemoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
     }
     if (!result.verifier.ok)
       throw new DemoRunError('the investor verifier found problems', {
-        details: result.verifier.findings.filter((f) => !f.ok).length + ' failed checks (see the summary)',
+        details: `${result.verifier.findings.filter((f) => !f.ok).length} failed checks (see the summary)`,
         hint: 'read the failed checks in the summary above',
       });
   } catch (error) {
@@ -187,12 +188,6 @@ export function createDemoProgram(io: CliIo = processIo): Command {
   program.action(async () => runDemoCommand(program.opts() as DemoFlags, io));
   return program;
 }
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  exit: (code) => process.exit(code),
-};
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await runCli(createDemoProgram(), { exitOnSuccess: true });

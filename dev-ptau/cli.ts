@@ -7,6 +7,7 @@
 import {
   type CliIo,
   createProgram,
+  processIo,
   parseNonNegativeInt,
   parsePositiveInt,
   runCli,
@@ -75,12 +76,6 @@ export function createDevPtauProgram(io: CliIo = processIo): ReturnType<typeof c
     });
   return program;
 }
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  exit: (code) => process.exit(code),
-};
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await runCli(createDevPtauProgram(), { exitOnSuccess: true });

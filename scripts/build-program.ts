@@ -6,7 +6,7 @@
  */
 import { buildCircuits, DEMO_INSTANCES, TEST_INSTANCES } from '../circuits/build.ts';
 import { buildContracts } from '../contracts/build.ts';
-import { type CliIo, type Command, createProgram, runCli, UsageError } from '../lib/cli/index.ts';
+import { type CliIo, type Command, createProgram, processIo, runCli, UsageError } from '../lib/cli/index.ts';
 
 async function timedStep(io: CliIo, name: string, run: () => Promise<void>): Promise<void> {
   const startedMs = Date.now();
@@ -81,12 +81,6 @@ export function createBuildProgram(io: CliIo = processIo): Command {
   addContractsCommand(program, io);
   return program;
 }
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  exit: (code) => process.exit(code),
-};
 
 /** Runs the build program with `args` (the words after the command name). */
 export async function runBuildCli(args: readonly string[]): Promise<void> {

@@ -13,6 +13,7 @@ import {
   Option,
   parseNonNegativeInt,
   parsePositiveInt,
+  processIo,
   runCli,
 } from '../lib/cli/index.ts';
 import { FAULT_KINDS, type FaultKind, type FleetConfig } from './config.ts';
@@ -234,16 +235,10 @@ export function createSimulatorProgram(
     .addHelpText('after', HELP_AFTER)
     .action(async () => {
       const flags = program.opts() as SimulatorFlags;
-      await run(commandFromFlags(flags, env), io ?? defaultIo);
+      await run(commandFromFlags(flags, env), io ?? processIo);
     });
   return program;
 }
-
-const defaultIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  exit: (code) => process.exit(code),
-};
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await runCli(createSimulatorProgram(), { exitOnSuccess: true });

@@ -61,7 +61,7 @@ describe('demo options', () => {
       throw new Error('expected a ConfigError');
     };
     expect(
-      details(() => loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: '0x' + 'ab'.repeat(32) } })),
+      details(() => loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: `0x${'ab'.repeat(32)}` } })),
     ).toMatch(/epochs: .*\(from file .*demo-options-bad/);
     writeFileSync(file, JSON.stringify({ chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 1 } }));
     expect(details(() => loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: '0x1234' } }))).toMatch(
@@ -70,7 +70,7 @@ describe('demo options', () => {
     expect(details(() => loadDemoOptions({ env: {}, flags: { 'broker.url': 'http://x' } }))).toMatch(
       /broker\.url: .*\(from flag for broker\.url\)/,
     );
-    const key = '0x' + 'cd'.repeat(32);
+    const key = `0x${'cd'.repeat(32)}`;
     expect(loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: key } }).chain?.privateKey).toBe(key);
   });
 });
