@@ -11,8 +11,9 @@
  * DEVELOPMENT ptau is used (dev-ptau/, the fast generator).
  * Development setups are NOT FOR PRODUCTION: whoever knows the recorded entropy knows tau.
  *
- * Usage: npx tsx circuits/build.ts [--compile-only | --setup] [instance names...]
- * (--setup also sets up instances marked `setup: false`, for benchmarks of production sizes)
+ * Usage: npm run build:circuits -- [--compile-only | --setup] [--ptau <file>] [instance names...]
+ * (also `npx tsx circuits/build.ts ...`; --setup also sets up instances marked `setup: false`, for
+ * benchmarks of production sizes)
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -354,12 +355,9 @@ export async function terminateCurves(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const compileOnly = process.argv.includes('--compile-only');
-  const forceSetup = process.argv.includes('--setup');
-  const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-  const results = await buildCircuits({ instances: names, compileOnly, forceSetup });
-  for (const r of results)
-    process.stdout.write(
-      `${r.name}: ${r.constraints} constraints, compile ${r.compiled}, setup ${r.setup}\n`,
-    );
+  // the command line is `build circuits` of scripts/build-program.ts (npm run build:circuits)
+  // (not awaited: the program imports this module, which must finish loading first)
+  void import('../scripts/build-program.ts').then(({ runBuildCli }) =>
+    runBuildCli(['circuits', ...process.argv.slice(2)]),
+  );
 }

@@ -230,5 +230,9 @@ export class ContractArtifactMissingError extends BaseError {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildContracts({ force: process.argv.includes('--force') });
+  // the command line is `build contracts` of scripts/build-program.ts (npm run build:contracts)
+  // (not awaited: the program imports this module, which must finish loading first)
+  void import('../scripts/build-program.ts').then(({ runBuildCli }) =>
+    runBuildCli(['contracts', ...process.argv.slice(2)]),
+  );
 }

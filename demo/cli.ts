@@ -1,150 +1,194 @@
 /**
- * The end-to-end demo: fleet -> MQTT -> gateway -> ledger -> zero-knowledge proofs -> chain -> token holders ->
- * investor verifier, on embedded defaults (aedes in-process, DuckDB, anvil, development ptau) or real parts.
- *
- *   npm run demo [-- options]
- *
- *   --config <file.json>           options as JSON (fields of demo/options.ts); flags override it
- *   --broker <url>                 external MQTT broker (mosquitto, EMQX) instead of the embedded aedes
- *     --broker-username <u> --broker-password <p>   the gateway's account on it
- *     --fleet-username <u> --fleet-password <p>     the account the simulated fleet publishes with
- *   --influx-url <url> --influx-token <t> --influx-org <o> --influx-bucket <b> [--influx-query flux|victoria-metrics]
- *                                  InfluxDB (or VictoriaMetrics) as the time-series store instead of DuckDB
- *   --rpc <url> --chain-id <id>    external EVM node; operator key in DEMO_PRIVATE_KEY (holds gas money)
- *   --ptau <file>                  a prepared powers-of-tau file (public ceremony) instead of the development one
- *   --ev <n> --pv <n> --epochs <n> --speed <x> --provers <n> --data-dir <dir> --seed <s>
- *   --json <file>                  also write the result as JSON
- *
- * Ctrl-C stops every process it started and exits; a second run reuses the built circuits and contracts.
+ * `npm run demo [-- options]`: the end-to-end demo, fleet -> MQTT -> gateway -> ledger -> zero-knowledge proofs ->
+ * chain -> token holders -> investor verifier, on embedded defaults (aedes in-process, DuckDB, anvil, development
+ * ptau) or real parts. Options come from `--config demo.json`, `DEMO_PRIVATE_KEY` and flags through
+ * `loadDemoOptions`. Ctrl-C stops every process it started and exits 130; a second run reuses the built circuits
+ * and contracts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import { BaseError } from '../lib/errors.ts';
-import { type DemoOptionsInput, parseDemoOptions, readDemoOptionsFile } from './options.ts';
+import {
+  type CliIo,
+  type Command,
+  createProgram,
+  processIo,
+  EXIT,
+  floatArg,
+  Option,
+  parseHttpUrlArg,
+  parsePositiveInt,
+  runCli,
+  intArg,
+} from '../lib/cli/index.ts';
+import { toJson } from '../lib/json.ts';
+import { createLogger } from '../lib/log.ts';
+import { DemoRunError } from './errors.ts';
+import { loadDemoOptions } from './options.ts';
 import { runDemo } from './run.ts';
 import { formatDemoSummary } from './summary.ts';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    broker: { type: 'string' },
-    'broker-username': { type: 'string' },
-    'broker-password': { type: 'string' },
-    'fleet-username': { type: 'string' },
-    'fleet-password': { type: 'string' },
-    'influx-url': { type: 'string' },
-    'influx-token': { type: 'string' },
-    'influx-org': { type: 'string' },
-    'influx-bucket': { type: 'string' },
-    'influx-query': { type: 'string' },
-    rpc: { type: 'string' },
-    'chain-id': { type: 'string' },
-    ptau: { type: 'string' },
-    ev: { type: 'string' },
-    pv: { type: 'string' },
-    epochs: { type: 'string' },
-    speed: { type: 'string' },
-    provers: { type: 'string' },
-    'data-dir': { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-
-if (values.help) {
-  const header = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]!;
-  process.stdout.write(`${header.replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '')}\n`);
-  process.exit(0);
+/** The demo's flags as commander parses them. */
+interface DemoFlags {
+  config?: string;
+  broker?: string;
+  brokerUsername?: string;
+  brokerPassword?: string;
+  fleetUsername?: string;
+  fleetPassword?: string;
+  influxUrl?: string;
+  influxToken?: string;
+  influxOrg?: string;
+  influxBucket?: string;
+  influxQuery?: string;
+  rpc?: string;
+  chainId?: number;
+  ptau?: string;
+  ev?: number;
+  pv?: number;
+  epochs?: number;
+  speed?: number;
+  provers?: number;
+  dataDir?: string;
+  seed?: string;
+  json?: string;
 }
 
-const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
-const defined = <T extends object>(object: T) =>
-  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-function optionsFromFlags(): DemoOptionsInput {
-  const input: Record<string, unknown> = values.config ? { ...readDemoOptionsFile(values.config) } : {};
-  Object.assign(
-    input,
-    defined({
-      evPiles: num(values.ev),
-      pvSites: num(values.pv),
-      epochs: num(values.epochs),
-      speed: num(values.speed),
-      proverConcurrency: num(values.provers),
-      dataDir: values['data-dir'],
-      seed: values.seed,
-      ptauPath: values.ptau,
-    }),
-  );
-  if (values.broker) {
-    input.broker = defined({
-      url: values.broker,
-      username: values['broker-username'],
-      password: values['broker-password'],
-      fleetUsername: values['fleet-username'],
-      fleetPassword: values['fleet-password'],
-    });
-  }
-  if (values['influx-url']) {
-    input.influx = defined({
-      url: values['influx-url'],
-      token: values['influx-token'],
-      org: values['influx-org'],
-      bucket: values['influx-bucket'],
-      query: values['influx-query'],
-    });
-  }
-  if (values.rpc) {
-    input.chain = {
-      rpcUrl: values.rpc,
-      chainId: num(values['chain-id']),
-      privateKey: process.env.DEMO_PRIVATE_KEY,
-    };
-  }
-  return input as DemoOptionsInput;
+/** Flag values by the dotted option path they set (undefined: not given). */
+export function demoFlagValues(flags: DemoFlags): Record<string, unknown> {
+  return {
+    evPiles: flags.ev,
+    pvSites: flags.pv,
+    epochs: flags.epochs,
+    speed: flags.speed,
+    proverConcurrency: flags.provers,
+    dataDir: flags.dataDir,
+    seed: flags.seed,
+    ptauPath: flags.ptau,
+    'broker.url': flags.broker,
+    'broker.username': flags.brokerUsername,
+    'broker.password': flags.brokerPassword,
+    'broker.fleetUsername': flags.fleetUsername,
+    'broker.fleetPassword': flags.fleetPassword,
+    'influx.url': flags.influxUrl,
+    'influx.token': flags.influxToken,
+    'influx.org': flags.influxOrg,
+    'influx.bucket': flags.influxBucket,
+    'influx.query': flags.influxQuery,
+    'chain.rpcUrl': flags.rpc,
+    'chain.chainId': flags.chainId,
+  };
 }
 
-const controller = new AbortController();
-let interrupted = 0;
-process.on('SIGINT', () => {
-  interrupted++;
-  if (interrupted > 1) {
-    process.stderr.write('demo: second Ctrl-C, exiting now\n');
-    process.exit(130);
-  }
-  process.stderr.write('demo: stopping (Ctrl-C again to exit at once) ...\n');
-  controller.abort();
-});
-process.on('SIGTERM', () => controller.abort());
-
-const loadAverageAtStart = loadavg().map((l) => Number(l.toFixed(2)));
-try {
-  const options = parseDemoOptions(optionsFromFlags());
-  const result = await runDemo(options, {
-    log: (line) => process.stdout.write(`${line}\n`),
-    signal: controller.signal,
-  });
-  process.stdout.write(formatDemoSummary(result));
-  if (values.json) {
-    writeFileSync(
-      values.json,
-      `${JSON.stringify(
-        { ...result, loadAverageAtStart, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2,
-      )}\n`,
+function addOptions(program: Command): void {
+  program
+    .option('--config <file>', 'options as JSON (fields of demo/options.ts); flags override it')
+    .option('--broker <url>', 'external MQTT broker (mosquitto, EMQX) instead of the embedded aedes')
+    .option('--broker-username <u>', "the gateway's account on the broker")
+    .option('--broker-password <p>', "the gateway's password on the broker")
+    .option('--fleet-username <u>', 'the account the simulated fleet publishes with')
+    .option('--fleet-password <p>', 'the password the simulated fleet publishes with')
+    .option('--influx-url <url>', 'InfluxDB (or VictoriaMetrics) as the time-series store instead of DuckDB')
+    .option('--influx-token <t>', 'InfluxDB API token')
+    .option('--influx-org <o>', 'InfluxDB organisation (default rwa)')
+    .option('--influx-bucket <b>', 'InfluxDB bucket (default iot)')
+    .addOption(
+      new Option('--influx-query <kind>', 'query backend (default flux)').choices([
+        'flux',
+        'victoria-metrics',
+      ]),
+    )
+    .option(
+      '--rpc <url>',
+      'external EVM node; operator key in DEMO_PRIVATE_KEY (holds gas money)',
+      parseHttpUrlArg,
+    )
+    .option('--chain-id <id>', 'chain id of the external node', parsePositiveInt)
+    .option('--ptau <file>', 'a prepared powers-of-tau file (public ceremony) instead of the development one')
+    .option('--ev <n>', 'EV charging piles (default 40)', intArg({ min: 0, max: 1000 }))
+    .option('--pv <n>', 'PV sites (default 10)', intArg({ min: 0, max: 1000 }))
+    .option('--epochs <n>', 'epochs to prove, the first a baseline (default 3)', intArg({ min: 2, max: 30 }))
+    .option('--speed <x>', 'simulated seconds per second (default 2400)', floatArg({ min: 0 }))
+    .option('--provers <n>', 'proofs in parallel (default 2)', intArg({ min: 1, max: 64 }))
+    .option('--data-dir <dir>', 'working folder, emptied at start (default data/demo)')
+    .option('--seed <s>', 'seed of the fleet (default demo)')
+    .option('--json <file>', 'also write the result as JSON')
+    .addHelpText(
+      'after',
+      '\nEnvironment: DEMO_PRIVATE_KEY, the operator key of the chain given by --rpc (or by "chain" in --config).\n' +
+        'Progress lines are pino logs on standard error (LOG_LEVEL, LOG_FORMAT); the summary goes to standard output.\n',
     );
+}
+
+/** Ctrl-C: the first stops the run cleanly, a second exits at once. */
+function onInterrupt(controller: AbortController, io: CliIo): () => void {
+  let interrupted = 0;
+  const handler = () => {
+    interrupted++;
+    if (interrupted > 1) {
+      io.stderr('demo: second Ctrl-C, exiting now\n');
+      io.exit(EXIT.interrupted);
+      return;
+    }
+    io.stderr('demo: stopping (Ctrl-C again to exit at once) ...\n');
+    controller.abort();
+  };
+  const terminate = () => controller.abort();
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', terminate);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', terminate);
+  };
+}
+
+async function runDemoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
+  // DEMO_PRIVATE_KEY belongs to an external chain: read it only when one may be configured
+  const env = flags.rpc !== undefined || flags.config !== undefined ? process.env : {};
+  const options = loadDemoOptions({ file: flags.config, env, flags: demoFlagValues(flags) });
+  const controller = new AbortController();
+  const release = onInterrupt(controller, io);
+  const loadAverageAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+  try {
+    const result = await runDemo(options, {
+      logger: createLogger({ base: { service: 'demo' } }),
+      signal: controller.signal,
+    });
+    io.stdout(formatDemoSummary(result));
+    if (flags.json) {
+      const loadAverage = loadavg().map((l) => Number(l.toFixed(2)));
+      writeFileSync(flags.json, `${toJson({ ...result, loadAverageAtStart, loadAverage }, 2)}\n`);
+    }
+    if (!result.verifier.ok)
+      throw new DemoRunError('the investor verifier found problems', {
+        details: `${result.verifier.findings.filter((f) => !f.ok).length} failed checks (see the summary)`,
+        hint: 'read the failed checks in the summary above',
+      });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    io.stderr('demo: interrupted; every process it started has been stopped\n');
+    io.exit(EXIT.interrupted);
+  } finally {
+    release();
   }
-  process.exit(result.verifier.ok ? 0 : 1);
-} catch (error) {
-  if (controller.signal.aborted) {
-    process.stderr.write('demo: interrupted; every process it started has been stopped\n');
-    process.exit(130);
-  }
-  process.stderr.write(
-    `demo failed: ${error instanceof BaseError ? error.message : ((error as Error)?.stack ?? String(error))}\n`,
+}
+
+/**
+ * The demo program.
+ *
+ * @example
+ * await runCli(createDemoProgram(), { exitOnSuccess: true });
+ */
+export function createDemoProgram(io: CliIo = processIo): Command {
+  const program = createProgram(
+    'demo',
+    'The whole pipeline end to end: fleet, MQTT, gateway, ledger, proofs, chain, token holders, investor verifier.',
+    io,
   );
-  process.exit(1);
+  addOptions(program);
+  program.action(async () => runDemoCommand(program.opts() as DemoFlags, io));
+  return program;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runCli(createDemoProgram(), { exitOnSuccess: true });
 }

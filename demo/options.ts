@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type EnvBinding, loadConfig } from '../lib/config.ts';
 import { DemoConfigError } from './errors.ts';
 
 const hexKey = z
@@ -118,11 +118,28 @@ export function parseDemoOptions(input: unknown): DemoOptions {
   return result.data;
 }
 
-/** Reads a JSON options file (same fields as {@link demoOptionsSchema}). */
-export function readDemoOptionsFile(path: string): DemoOptionsInput {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as DemoOptionsInput;
-  } catch (cause) {
-    throw new DemoConfigError(`cannot read demo options file ${path}`, { cause, hint: 'pass a JSON file' });
-  }
+/** Environment variables of the demo: the operator key of an external chain (with `--rpc`). */
+export const DEMO_ENV: readonly EnvBinding[] = [['DEMO_PRIVATE_KEY', 'chain.privateKey', 'string']];
+
+/**
+ * Loads the demo's options: `--config` file < `DEMO_PRIVATE_KEY` < flags (by dotted path, e.g. `evPiles`,
+ * `broker.url`), through the project's `loadConfig`; every wrong field is named with its source.
+ *
+ * @example
+ * const options = loadDemoOptions({ file: 'demo.json', flags: { evPiles: 8 } });
+ */
+export function loadDemoOptions(sources: {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Record<string, unknown>;
+}): DemoOptions {
+  return loadConfig({
+    service: 'demo',
+    schema: demoOptionsSchema,
+    file: sources.file,
+    env: sources.env,
+    envBindings: DEMO_ENV,
+    flags: sources.flags,
+    docs: 'demo/README.md',
+  });
 }

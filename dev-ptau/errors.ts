@@ -9,8 +9,3 @@ export class PtauPowerRefusedError extends BaseError {
 export class PtauGenerationError extends BaseError {
   override name = 'PtauGenerationError';
 }
-
-/** The command line of `setup:dev` was malformed. */
-export class PtauCliUsageError extends BaseError {
-  override name = 'PtauCliUsageError';
-}

@@ -1,244 +1,245 @@
-import { createWriteStream, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { BaseError } from '../lib/errors.ts';
-import { FAULT_KINDS, type FleetConfig, parseFleetConfig, SimulatorConfigError } from './config.ts';
-import { FleetGenerator } from './generator.ts';
-import { ParallelFleetGenerator } from './parallel/parallel-generator.ts';
-import { runFleet } from './runner.ts';
-import { formatSummary, summaryToJson } from './summary.ts';
+/**
+ * `npm run simulate -- [options]`: a fleet of EV charging piles and PV sites publishing signed readings over
+ * MQTT (or, with `--dry-run`, generated and signed without MQTT). Built on the project's CLI kit; the
+ * configuration comes from `--config`, `SIMULATOR_*` variables and flags through `loadSimulatorConfig`.
+ */
+import {
+  type CliIo,
+  type Command,
+  createProgram,
+  floatArg,
+  InvalidArgumentError,
+  intArg,
+  Option,
+  parseNonNegativeInt,
+  parsePositiveInt,
+  processIo,
+  runCli,
+} from '../lib/cli/index.ts';
+import { FAULT_KINDS, type FaultKind, type FleetConfig } from './config.ts';
+import type { KeySource } from './keys.ts';
+import { loadSimulatorConfig } from './load-config.ts';
+import { runSimulatorCommand } from './run-command.ts';
 
-const HELP = `Usage: npx tsx simulator/cli.ts [options]   (npm run simulate -- [options])
-
-Simulates a fleet of EV charging piles and PV sites publishing signed readings over MQTT.
-Flags override the configuration file; see simulator/README.md.
-
-Fleet
-  --config <file>          JSON configuration file
-  --seed <text>            run seed (default rwa-iot); same seed, same readings byte for byte
-  --pool <id>              pool id when no config file is given (default 1)
-  --ev <n>                 EV piles in the (first) pool
-  --piles-per-station <n>  EV piles per station (default 4)
-  --pv <n>                 PV sites in the (first) pool
-  --keys <file>            fleet key file (SPEC section 2): loaded if present, else written
-Time
-  --start <iso|unix>       simulated clock start (default 2026-01-01T00:00:00Z)
-  --duration <d>           simulated duration: seconds or 30m, 6h, 1d (default 1d)
-  --interval <s>           reporting interval, simulated seconds (default 300)
-  --speed <x>              simulated seconds per wall second (default 1440: a day per minute)
-  --fast                   no pacing: publish as fast as possible (speed 0)
-MQTT
-  --broker <url>           broker URL (default: start the embedded aedes broker)
-  --mode <m>               auto | per-device | pooled (default auto: per-device up to 1000 devices)
-  --pool-size <n>          relay clients in pooled mode (default 16)
-  --relay-user <name>      relay username in pooled mode (default fleet-relay)
-  --relay-password <pw>    relay password in pooled mode
-  --max-in-flight <n>      QoS 1 publishes awaiting PUBACK (default 1000)
-  --threads <n>            worker threads signing shards of the fleet in live runs (default 1)
-  --dry-run                generate and sign the stream without MQTT; print the summary
-  --out <file>             with --dry-run: write every message with its ground truth as NDJSON
-Faults (probability per reading, 0..1)
-  --faults <rate>          every fault kind at this rate
-  --fault-<kind> <rate>    one kind: ${FAULT_KINDS.join(', ')}
-  --clock-skew-s <s>       clock skew of the clockSkew fault (default 10800)
-  --offline-duration-s <s> offline period of the offline fault (default 7200)
-  --skew-tolerance-s <s>   gateway timestamp tolerance assumed by the ground truth (default 600)
-Output
-  --json                   print the summary as JSON
-  --quiet                  no progress lines
-  -h, --help               this text
-`;
-
-/** Parses `30m`, `6h`, `1d` or plain seconds. */
+/** Parses `30m`, `6h`, `1d` or plain seconds (a commander parser: a malformed value is a usage error). */
 export function parseDurationS(text: string): number {
   const match = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
-  if (!match)
-    throw new SimulatorConfigError(`invalid duration ${text}`, { hint: 'use seconds or 30m, 6h, 1d' });
+  if (!match) throw new InvalidArgumentError(`expected seconds or 30m, 6h, 1d, got "${text}".`);
   const factor = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * factor;
+  return parseNonNegativeInt(match[1] as string) * factor;
 }
 
-function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new SimulatorConfigError(`--${flag} expects a number, got ${text}`);
-  return value;
+/** `--start`: unix seconds or an ISO-8601 date with offset. */
+export function parseStart(text: string): number | string {
+  if (/^\d+$/.test(text.trim())) return parsePositiveInt(text);
+  if (Number.isNaN(Date.parse(text)) || !/^\d{4}-\d{2}-\d{2}T/.test(text))
+    throw new InvalidArgumentError(
+      `expected unix seconds or an ISO-8601 date such as 2026-01-01T00:00:00Z, got "${text}".`,
+    );
+  return text;
 }
 
-/**
- * Builds a configuration from command-line arguments (a configuration file plus overriding flags).
- *
- * @example
- * configFromArgs(['--ev', '40', '--pv', '10', '--duration', '1d', '--faults', '0.01']);
- */
-export function configFromArgs(argv: readonly string[]): {
+const rateArg = floatArg({ min: 0, max: 1 });
+
+/** `--fault-clock-skew` for `clockSkew`. */
+function faultFlag(kind: FaultKind): string {
+  return `fault-${kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** `faultFlag` as commander names its option value (`faultClockSkew`). */
+function faultOptionKey(kind: FaultKind): string {
+  return `fault${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+}
+
+/** What a simulate command line asks for, its configuration loaded. */
+export interface SimulatorCommand {
   config: FleetConfig;
+  /** Where device keys missing from the key file come from. */
+  keySource: KeySource;
   dryRun: boolean;
   out: string | undefined;
   json: boolean;
   quiet: boolean;
-  help: boolean;
-} {
-  const faultOptions = Object.fromEntries(
-    FAULT_KINDS.map((k) => [
-      `fault-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-      { type: 'string' as const },
-    ]),
-  );
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      seed: { type: 'string' },
-      pool: { type: 'string' },
-      ev: { type: 'string' },
-      'piles-per-station': { type: 'string' },
-      pv: { type: 'string' },
-      keys: { type: 'string' },
-      start: { type: 'string' },
-      duration: { type: 'string' },
-      interval: { type: 'string' },
-      speed: { type: 'string' },
-      fast: { type: 'boolean' },
-      broker: { type: 'string' },
-      mode: { type: 'string' },
-      'pool-size': { type: 'string' },
-      'relay-user': { type: 'string' },
-      'relay-password': { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      threads: { type: 'string' },
-      out: { type: 'string' },
-      faults: { type: 'string' },
-      'clock-skew-s': { type: 'string' },
-      'offline-duration-s': { type: 'string' },
-      'skew-tolerance-s': { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...faultOptions,
+}
+
+interface SimulatorFlags {
+  config?: string;
+  seed?: string;
+  pool?: number;
+  ev?: number;
+  pilesPerStation?: number;
+  pv?: number;
+  keys?: string;
+  start?: number | string;
+  duration?: number;
+  interval?: number;
+  speed?: number;
+  fast?: boolean;
+  broker?: string;
+  mode?: string;
+  poolSize?: number;
+  relayUser?: string;
+  relayPassword?: string;
+  maxInFlight?: number;
+  threads?: number;
+  dryRun?: boolean;
+  out?: string;
+  faults?: number;
+  clockSkewS?: number;
+  offlineDurationS?: number;
+  skewToleranceS?: number;
+  json?: boolean;
+  quiet?: boolean;
+  [fault: string]: unknown;
+}
+
+function faultFlagValues(flags: SimulatorFlags): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const kind of FAULT_KINDS) values[`faults.${kind}`] = flags[faultOptionKey(kind)] ?? flags.faults;
+  return values;
+}
+
+/** Turns parsed flags into the simulator command: configuration through `loadSimulatorConfig`. */
+export function commandFromFlags(
+  flags: SimulatorFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): SimulatorCommand {
+  const config = loadSimulatorConfig({
+    file: flags.config,
+    env,
+    dryRun: flags.dryRun === true,
+    pool: {
+      poolId: flags.pool,
+      evPiles: flags.ev,
+      pilesPerStation: flags.pilesPerStation,
+      pvSites: flags.pv,
+    },
+    flags: {
+      seed: flags.seed,
+      keysFile: flags.keys,
+      start: flags.start,
+      durationS: flags.duration,
+      intervalS: flags.interval,
+      speed: flags.fast ? 0 : flags.speed,
+      signingThreads: flags.threads,
+      'mqtt.url': flags.broker,
+      'mqtt.mode': flags.mode,
+      'mqtt.poolSize': flags.poolSize,
+      'mqtt.relayUsername': flags.relayUser,
+      'mqtt.relayPassword': flags.relayPassword,
+      'mqtt.maxInFlight': flags.maxInFlight,
+      ...faultFlagValues(flags),
+      'faults.clockSkewS': flags.clockSkewS,
+      'faults.offlineDurationS': flags.offlineDurationS,
+      'faults.gatewaySkewToleranceS': flags.skewToleranceS,
     },
   });
-  const v = values as Record<string, string | boolean | undefined>;
-  const str = (k: string) => v[k] as string | undefined;
-  // biome-ignore lint/suspicious/noExplicitAny: raw input, validated by parseFleetConfig
-  const raw: any = str('config') ? JSON.parse(readFileSync(str('config')!, 'utf8')) : { pools: [] };
-  raw.pools ??= [];
-  if (raw.pools.length === 0) raw.pools.push({ poolId: str('pool') ? number('pool', str('pool')!) : 1 });
-  const pool = raw.pools[0];
-  pool.ev ??= {};
-  pool.pv ??= {};
-  if (str('ev') !== undefined) pool.ev.piles = number('ev', str('ev')!);
-  if (str('piles-per-station') !== undefined)
-    pool.ev.pilesPerStation = number('piles-per-station', str('piles-per-station')!);
-  if (str('pv') !== undefined) pool.pv.sites = number('pv', str('pv')!);
-  if (str('seed') !== undefined) raw.seed = str('seed');
-  if (str('keys') !== undefined) raw.keysFile = str('keys');
-  if (str('start') !== undefined)
-    raw.start = /^\d+$/.test(str('start')!) ? Number(str('start')) : str('start');
-  if (str('duration') !== undefined) raw.durationS = parseDurationS(str('duration')!);
-  if (str('interval') !== undefined) raw.intervalS = parseDurationS(str('interval')!);
-  if (str('speed') !== undefined) raw.speed = number('speed', str('speed')!);
-  if (v.fast) raw.speed = 0;
-  if (str('threads') !== undefined) raw.signingThreads = number('threads', str('threads')!);
-  raw.mqtt ??= {};
-  if (str('broker') !== undefined) raw.mqtt.url = str('broker');
-  if (str('mode') !== undefined) raw.mqtt.mode = str('mode');
-  if (str('pool-size') !== undefined) raw.mqtt.poolSize = number('pool-size', str('pool-size')!);
-  if (str('relay-user') !== undefined) raw.mqtt.relayUsername = str('relay-user');
-  if (str('relay-password') !== undefined) raw.mqtt.relayPassword = str('relay-password');
-  if (str('max-in-flight') !== undefined)
-    raw.mqtt.maxInFlight = number('max-in-flight', str('max-in-flight')!);
-  raw.faults ??= {};
-  if (str('faults') !== undefined) {
-    for (const kind of FAULT_KINDS) raw.faults[kind] = number('faults', str('faults')!);
-  }
-  for (const kind of FAULT_KINDS) {
-    const flag = `fault-${kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (str(flag) !== undefined) raw.faults[kind] = number(flag, str(flag)!);
-  }
-  if (str('clock-skew-s') !== undefined) raw.faults.clockSkewS = number('clock-skew-s', str('clock-skew-s')!);
-  if (str('offline-duration-s') !== undefined)
-    raw.faults.offlineDurationS = number('offline-duration-s', str('offline-duration-s')!);
-  if (str('skew-tolerance-s') !== undefined)
-    raw.faults.gatewaySkewToleranceS = number('skew-tolerance-s', str('skew-tolerance-s')!);
   return {
-    config: parseFleetConfig(raw),
-    dryRun: v['dry-run'] === true,
-    out: str('out'),
-    json: v.json === true,
-    quiet: v.quiet === true,
-    help: v.help === true,
+    config,
+    // a key file made without an explicit --seed is for real use: its keys come from node:crypto
+    keySource: flags.seed === undefined && config.keysFile !== undefined ? 'random' : 'seed',
+    dryRun: flags.dryRun === true,
+    out: flags.out,
+    json: flags.json === true,
+    quiet: flags.quiet === true,
   };
 }
 
-async function main(): Promise<void> {
-  const args = configFromArgs(process.argv.slice(2));
-  if (args.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const { config } = args;
-  const log = (line: string) => {
-    if (!args.quiet) process.stderr.write(`${line}\n`);
-  };
-  log('simulate: preparing device keys ...');
-  const generator =
-    config.signingThreads > 1
-      ? new ParallelFleetGenerator(config, { threads: config.signingThreads })
-      : new FleetGenerator(config);
-  log(`simulate: ${generator.devices.length} devices, ${config.signingThreads} signing thread(s)`);
-  if (args.dryRun) {
-    const startedMs = Date.now();
-    let lastMs = startedMs;
-    let count = 0;
-    const out = args.out === undefined ? undefined : createWriteStream(args.out);
-    for await (const message of generator) {
-      count += 1;
-      if (out !== undefined) {
-        const { index, topic, payload, deviceId, publishTs, fault, expected, genuine } = message;
-        const line = JSON.stringify({ index, topic, payload, deviceId, publishTs, fault, expected, genuine });
-        if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      }
-      if (Date.now() - lastMs > 1000) {
-        lastMs = Date.now();
-        log(`simulate: ${count} messages`);
-      }
-    }
-    if (out !== undefined) await new Promise<void>((resolve) => out.end(() => resolve()));
-    log(`simulate: ${count} messages in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
-    process.stdout.write(
-      args.json
-        ? `${JSON.stringify(summaryToJson(generator.stats), null, 2)}\n`
-        : formatSummary(generator.stats),
-    );
-    return;
-  }
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  const summary = await runFleet({
-    config,
-    generator,
-    signal: abort.signal,
-    onStart: ({ brokerUrl }) => log(`simulate: publishing to ${brokerUrl}`),
-    onProgress: (p) =>
-      log(
-        `simulate: ${new Date(p.simNowTs * 1000).toISOString()}  ${(p.fraction * 100).toFixed(0)}%  published ${
-          p.published
-        } (ev ${p.publishedByKind.ev}, pv ${p.publishedByKind.pv})  acked ${p.acked}  in flight ${p.inFlight}${
-          p.lagS > 0 ? `  behind by ${p.lagS} s simulated` : ''
-        }`,
-      ),
-  });
-  process.stdout.write(
-    args.json
-      ? `${JSON.stringify(summaryToJson(summary.stats, summary), null, 2)}\n`
-      : formatSummary(summary.stats, summary),
+const HELP_AFTER = `
+Time: a live run (--broker, no --dry-run) starts at the wall clock in real time, so a gateway on the
+wall clock accepts its readings; a start or speed that puts readings outside the gateway's timestamp
+window (--skew-tolerance-s, the gateway's GATEWAY_MAX_CLOCK_SKEW_S, default 300 s) is refused. Dry runs
+and the embedded broker start at 2026-01-01T00:00:00Z at 1440x (a day per minute), reproducible.
+
+Keys: --keys writes missing device keys from node:crypto unless --seed is given; keys derived from a
+seed are for reproducible simulations only (the default seed is public).
+
+Environment: SIMULATOR_BROKER_URL, SIMULATOR_RELAY_USERNAME, SIMULATOR_RELAY_PASSWORD,
+SIMULATOR_MAX_IN_FLIGHT, SIMULATOR_KEYS_FILE, SIMULATOR_THREADS, SIMULATOR_SKEW_TOLERANCE_S
+(file < environment < flags; see simulator/README.md).
+`;
+
+/**
+ * The simulate program. `run` receives the loaded command (the default publishes or dry-runs it).
+ *
+ * @example
+ * await runCli(createSimulatorProgram());
+ */
+export function createSimulatorProgram(
+  run: (command: SimulatorCommand, io: CliIo) => Promise<void> = runSimulatorCommand,
+  io?: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
+  const program = createProgram(
+    'simulate',
+    'Simulates a fleet of EV charging piles and PV sites publishing signed readings over MQTT.',
+    io,
   );
+  program
+    .option('--config <file>', 'JSON configuration file (flags override it)')
+    .option('--seed <text>', 'run seed (default rwa-iot); same seed, same readings byte for byte')
+    .option('--pool <id>', 'id of the (first) pool (default 1)', intArg({ min: 1, max: 0xffffffff }))
+    .option('--ev <n>', 'EV piles in the (first) pool', parseNonNegativeInt)
+    .option('--piles-per-station <n>', 'EV piles per station (default 4)', parsePositiveInt)
+    .option('--pv <n>', 'PV sites in the (first) pool', parseNonNegativeInt)
+    .option('--keys <file>', 'fleet key file (SPEC section 2): loaded if present, else written')
+    .option(
+      '--start <iso|unix>',
+      'simulated clock start (default: now for live runs, else 2026-01-01T00:00:00Z)',
+      parseStart,
+    )
+    .option('--duration <d>', 'simulated duration: seconds or 30m, 6h, 1d (default 1d)', parseDurationS)
+    .option('--interval <d>', 'reporting interval, simulated (default 300)', parseDurationS)
+    .option(
+      '--speed <x>',
+      'simulated seconds per wall second (default: 1 live, else 1440)',
+      floatArg({ min: 0 }),
+    )
+    .option('--fast', 'no pacing: publish as fast as possible (speed 0)')
+    .option('--broker <url>', 'broker URL (default: start the embedded aedes broker)')
+    .addOption(
+      new Option('--mode <m>', 'MQTT clients (default auto: per-device up to 1000 devices)').choices([
+        'auto',
+        'per-device',
+        'pooled',
+      ]),
+    )
+    .option('--pool-size <n>', 'relay clients in pooled mode (default 16)', parsePositiveInt)
+    .option('--relay-user <name>', 'relay username in pooled mode (default fleet-relay)')
+    .option('--relay-password <pw>', 'relay password in pooled mode')
+    .option('--max-in-flight <n>', 'QoS 1 publishes awaiting PUBACK (default 1000)', parsePositiveInt)
+    .option(
+      '--threads <n>',
+      'worker threads signing shards of the fleet in live runs (default 1)',
+      parsePositiveInt,
+    )
+    .option('--dry-run', 'generate and sign the stream without MQTT; print the summary')
+    .option('--out <file>', 'with --dry-run: write every message with its ground truth as NDJSON')
+    .option('--faults <rate>', 'every fault kind at this rate per reading (0..1)', rateArg);
+  for (const kind of FAULT_KINDS)
+    program.option(`--${faultFlag(kind)} <rate>`, `rate of the ${kind} fault`, rateArg);
+  program
+    .option('--clock-skew-s <s>', 'clock skew of the clockSkew fault (default 10800)', parsePositiveInt)
+    .option(
+      '--offline-duration-s <s>',
+      'offline period of the offline fault (default 7200)',
+      parsePositiveInt,
+    )
+    .option(
+      '--skew-tolerance-s <s>',
+      "the gateway's timestamp window, GATEWAY_MAX_CLOCK_SKEW_S (default: 300 live, else 600)",
+      parseNonNegativeInt,
+    )
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', HELP_AFTER)
+    .action(async () => {
+      const flags = program.opts() as SimulatorFlags;
+      await run(commandFromFlags(flags, env), io ?? processIo);
+    });
+  return program;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof BaseError ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  await runCli(createSimulatorProgram(), { exitOnSuccess: true });
 }

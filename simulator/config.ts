@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BaseError } from '../lib/errors.ts';
 
@@ -94,36 +93,40 @@ const poolSchema = z.strictObject({
   pv: pvSchema.prefault({}),
 });
 
-const faultsSchema = z.strictObject({
-  /** Probability per reading that the message is lost (never published). */
-  drop: rate(),
-  /** Probability per reading that the message is published twice. */
-  duplicate: rate(),
-  /** Probability per reading that it is held back and published after the device's next message. */
-  outOfOrder: rate(),
-  /** Probability per reading that the device clock is ahead by `clockSkewS`. */
-  clockSkew: rate(),
-  /** Probability per reading that an earlier accepted sequence number is re-signed with new content. */
-  replay: rate(),
-  /** Probability per reading that a field is changed after signing. */
-  tamper: rate(),
-  /** Probability per reading that the registers read 0 (a meter reset glitch). */
-  counterReset: rate(),
-  /** Probability per reading that the device goes offline for `offlineDurationS`. */
-  offline: rate(),
-  /** Probability per reading that the payload is cut short (not JSON). */
-  malformed: rate(),
-  /** Probability per reading that the payload is padded over 1024 bytes. */
-  oversized: rate(),
-  clockSkewS: int()
-    .min(1)
-    .default(3 * 3600),
-  offlineDurationS: int()
-    .min(1)
-    .default(2 * 3600),
-  /** The gateway's timestamp tolerance assumed by the ground truth; must be below `clockSkewS`. */
-  gatewaySkewToleranceS: int().min(0).default(600),
-});
+const makeFaultsSchema = (gatewaySkewToleranceS: number) =>
+  z.strictObject({
+    /** Probability per reading that the message is lost (never published). */
+    drop: rate(),
+    /** Probability per reading that the message is published twice. */
+    duplicate: rate(),
+    /** Probability per reading that it is held back and published after the device's next message. */
+    outOfOrder: rate(),
+    /** Probability per reading that the device clock is ahead by `clockSkewS`. */
+    clockSkew: rate(),
+    /** Probability per reading that an earlier accepted sequence number is re-signed with new content. */
+    replay: rate(),
+    /** Probability per reading that a field is changed after signing. */
+    tamper: rate(),
+    /** Probability per reading that the registers read 0 (a meter reset glitch). */
+    counterReset: rate(),
+    /** Probability per reading that the device goes offline for `offlineDurationS`. */
+    offline: rate(),
+    /** Probability per reading that the payload is cut short (not JSON). */
+    malformed: rate(),
+    /** Probability per reading that the payload is padded over 1024 bytes. */
+    oversized: rate(),
+    clockSkewS: int()
+      .min(1)
+      .default(3 * 3600),
+    offlineDurationS: int()
+      .min(1)
+      .default(2 * 3600),
+    /**
+     * The gateway's timestamp tolerance (its `validation.maxClockSkewS`), assumed by the ground truth and by the
+     * live clock check; must be below `clockSkewS`. Default 600, or the gateway's own default 300 in live runs.
+     */
+    gatewaySkewToleranceS: int().min(0).default(gatewaySkewToleranceS),
+  });
 
 const mqttSchema = z.strictObject({
   /** Broker URL; absent: start the embedded aedes broker. */
@@ -143,24 +146,51 @@ const mqttSchema = z.strictObject({
   maxInFlight: int().min(1).default(1000),
 });
 
-export const fleetConfigSchema = z
-  .strictObject({
-    seed: z.string().min(1).default('rwa-iot'),
-    /** Simulated clock start: unix seconds or an ISO-8601 date. */
-    start: z.union([int().min(1), z.iso.datetime({ offset: true })]).default('2026-01-01T00:00:00Z'),
-    durationS: int().min(0).default(86_400),
-    intervalS: int().min(1).default(300),
-    /** Simulated seconds per wall-clock second; 0 = as fast as possible. */
-    speed: z.number().min(0).default(1440),
-    pools: z.array(poolSchema).min(1),
-    faults: faultsSchema.prefault({}),
-    mqtt: mqttSchema.prefault({}),
-    /** Worker threads simulating and signing shards of the fleet in live runs (1 = in the main thread). */
-    signingThreads: int().min(1).max(64).default(1),
-    /** Key file (SPEC section 2): loaded if it exists and matches the fleet, otherwise written. */
-    keysFile: z.string().optional(),
-  })
-  .refine((c) => new Set(c.pools.map((p) => p.poolId)).size === c.pools.length, 'pool ids must be unique');
+/** Simulated clock start of reproducible runs (dry runs, the embedded broker) when none is given. */
+export const DEFAULT_START = '2026-01-01T00:00:00Z';
+/** Simulated seconds per wall second of reproducible runs when none is given (a day per minute). */
+export const DEFAULT_SPEED = 1440;
+
+/**
+ * The one schema of the simulator's configuration, with the clock defaults of a kind of run: reproducible
+ * runs start at {@link DEFAULT_START} at {@link DEFAULT_SPEED}; live runs against a gateway start at the wall
+ * clock in real time (see `liveClockDefaults`).
+ */
+export function makeFleetConfigSchema(clock: {
+  start: number | string;
+  speed: number;
+  gatewaySkewToleranceS: number;
+}) {
+  return z
+    .strictObject({
+      seed: z.string().min(1).default('rwa-iot'),
+      /** Simulated clock start: unix seconds or an ISO-8601 date. */
+      start: z.union([int().min(1), z.iso.datetime({ offset: true })]).default(clock.start),
+      durationS: int().min(0).default(86_400),
+      intervalS: int().min(1).default(300),
+      /** Simulated seconds per wall-clock second; 0 = as fast as possible. */
+      speed: z.number().min(0).default(clock.speed),
+      /** Pools and their devices; default one pool, id 1, with no devices until `--ev`/`--pv` add some. */
+      pools: z
+        .array(poolSchema)
+        .min(1)
+        .prefault([{ poolId: 1 }]),
+      faults: makeFaultsSchema(clock.gatewaySkewToleranceS).prefault({}),
+      mqtt: mqttSchema.prefault({}),
+      /** Worker threads simulating and signing shards of the fleet in live runs (1 = in the main thread). */
+      signingThreads: int().min(1).max(64).default(1),
+      /** Key file (SPEC section 2): loaded if it exists and matches the fleet, otherwise written. */
+      keysFile: z.string().optional(),
+    })
+    .refine((c) => new Set(c.pools.map((p) => p.poolId)).size === c.pools.length, 'pool ids must be unique');
+}
+
+/** The configuration schema with the reproducible clock defaults. */
+export const fleetConfigSchema = makeFleetConfigSchema({
+  start: DEFAULT_START,
+  speed: DEFAULT_SPEED,
+  gatewaySkewToleranceS: 600,
+});
 
 /** Fleet configuration as written in a file (defaults optional). */
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
@@ -211,7 +241,14 @@ export function parseFleetConfig(input: unknown): FleetConfig {
       hint: 'see simulator/README.md for the configuration format',
     });
   }
-  const config = result.data;
+  return checkFleetConfig(result.data);
+}
+
+/**
+ * The checks across fields that the schema cannot express (tariffs within the pool's maximum, a clock-skew
+ * fault beyond the gateway's tolerance); returns the configuration or throws {@link SimulatorConfigError}.
+ */
+export function checkFleetConfig(config: FleetConfig): FleetConfig {
   for (const pool of config.pools) {
     const tariff = pool.ev.tariff;
     const maxEv = Math.max(...Object.values(tariff.electricityMinorPerKwh)) + tariff.serviceFeeMinorPerKwh;
@@ -233,20 +270,6 @@ export function parseFleetConfig(input: unknown): FleetConfig {
     });
   }
   return config;
-}
-
-/** Reads and validates a JSON configuration file. */
-export function loadFleetConfig(path: string): FleetConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new SimulatorConfigError(`cannot read configuration file ${path}`, {
-      cause,
-      hint: 'pass a JSON file',
-    });
-  }
-  return parseFleetConfig(raw);
 }
 
 /** The simulated start as unix seconds. */

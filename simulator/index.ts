@@ -9,7 +9,6 @@ export {
   type FaultKind,
   type FleetConfig,
   type FleetConfigInput,
-  loadFleetConfig,
   type PoolConfig,
   parseFleetConfig,
   SimulatorConfigError,
@@ -24,7 +23,9 @@ export {
 export { buildFleet, type DeviceSpec } from './fleet.ts';
 export { FleetGenerator, type FleetGeneratorOptions, type FleetStats, type SimMessage } from './generator.ts';
 export { type ExpectedOutcome, type GatewayAssumptions, GroundTruth } from './ground-truth.ts';
-export { deriveDeviceKey, loadOrCreateFleetKeys } from './keys.ts';
+export { deriveDeviceKey, type KeySource, loadOrCreateFleetKeys, randomDeviceKey } from './keys.ts';
+export { checkLiveClock, liveClockDefaults, maxClockDistanceS } from './live-clock.ts';
+export { loadSimulatorConfig, SIMULATOR_ENV } from './load-config.ts';
 export {
   ParallelFleetGenerator,
   type ParallelFleetGeneratorOptions,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   type DeviceKey,
@@ -11,6 +12,13 @@ import type { DeviceSpec } from './fleet.ts';
 import { deriveRng } from './prng.ts';
 
 /**
+ * Where new device keys come from: `seed` derives them from the run seed (reproducible simulations only:
+ * anyone who knows the seed, whose default is public, knows the keys); `random` draws them from node:crypto
+ * (a key file meant for real devices or a long-lived gateway).
+ */
+export type KeySource = 'seed' | 'random';
+
+/**
  * The key of one device, derived deterministically from the run seed and the device id: the private
  * key from the stream `key/{deviceId}`, the MQTT password (32 hex) from `mqtt/{deviceId}`.
  */
@@ -18,6 +26,15 @@ export function deriveDeviceKey(seed: string, device: DeviceSpec): DeviceKey {
   const keyRng = deriveRng(seed, 'key', device.deviceId);
   const privateKey = generatePrivateKey((n) => keyRng.bytes(n));
   const mqttPassword = Buffer.from(deriveRng(seed, 'mqtt', device.deviceId).bytes(16)).toString('hex');
+  return keyOf(device, privateKey, mqttPassword);
+}
+
+/** A device key from the operating system's secure random source (node:crypto). */
+export function randomDeviceKey(device: DeviceSpec): DeviceKey {
+  return keyOf(device, generatePrivateKey(randomBytes), randomBytes(16).toString('hex'));
+}
+
+function keyOf(device: DeviceSpec, privateKey: string, mqttPassword: string): DeviceKey {
   return {
     deviceId: device.deviceId,
     poolId: device.poolId,
@@ -42,8 +59,9 @@ function matches(key: DeviceKey, device: DeviceSpec): boolean {
 
 /**
  * Keys for every device of the fleet. With `keysFile`: devices already in the file keep their keys
- * (so a fleet can be re-run against a gateway that registered it); missing ones are derived from the
- * seed and the file is rewritten (mode 0600). Without: all derived from the seed, nothing written.
+ * (so a fleet can be re-run against a gateway that registered it); missing ones are made from `source`
+ * (derived from the seed by default, or random) and the file is rewritten (mode 0600). Without: all derived
+ * from the seed, nothing written.
  *
  * @example
  * const keys = loadOrCreateFleetKeys(config.seed, buildFleet(config), 'fleet.keys.json');
@@ -52,6 +70,7 @@ export function loadOrCreateFleetKeys(
   seed: string,
   devices: readonly DeviceSpec[],
   keysFile?: string,
+  source: KeySource = 'seed',
 ): Map<string, DeviceKey> {
   const existing = new Map<string, DeviceKey>();
   if (keysFile !== undefined && existsSync(keysFile)) {
@@ -64,7 +83,10 @@ export function loadOrCreateFleetKeys(
     if (known !== undefined && matches(known, device)) {
       keys.set(device.deviceId, known);
     } else {
-      keys.set(device.deviceId, deriveDeviceKey(seed, device));
+      keys.set(
+        device.deviceId,
+        source === 'random' ? randomDeviceKey(device) : deriveDeviceKey(seed, device),
+      );
       changed = true;
     }
   }

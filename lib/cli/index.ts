@@ -1,7 +1,8 @@
 /** The command-line kit: program, error path and typed argument parsers (see program.ts). */
 export { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-export { type CliIo, createProgram, EXIT, formatError, runCli, UsageError } from './program.ts';
+export { type CliIo, createProgram, EXIT, formatError, processIo, runCli, UsageError } from './program.ts';
 export {
+  floatArg,
   intArg,
   oneOf,
   parseAddressArg,

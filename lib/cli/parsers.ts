@@ -67,3 +67,17 @@ export function oneOf<T extends string>(choices: readonly T[]): (text: string) =
     return text as T;
   };
 }
+
+/** A parser for a decimal number option within [min, max] (rates, speeds; never money or energy). */
+export function floatArg(bounds: { min?: number; max?: number } = {}): (text: string) => number {
+  const { min = -Number.MAX_VALUE, max = Number.MAX_VALUE } = bounds;
+  return (text) => {
+    const trimmed = text.trim().replaceAll('_', '');
+    if (!/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(trimmed))
+      throw new InvalidArgumentError(`expected a number, got "${text}".`);
+    const value = Number.parseFloat(trimmed);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${text}.`);
+    return value;
+  };
+}

@@ -26,7 +26,8 @@ export interface CliIo {
   exit: (code: number) => never | void;
 }
 
-const processIo: CliIo = {
+/** The process's standard output, standard error and exit: the default {@link CliIo}. */
+export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),

@@ -48,15 +48,16 @@ describe('npm run demo and Ctrl-C', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    demo.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
-      demo.stdout.on('data', (chunk: Buffer) => {
+      // progress lines are pino logs on standard error
+      const collect = (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('fleet: publishing')) resolve();
-      });
+      };
+      demo.stdout.on('data', collect);
+      demo.stderr.on('data', collect);
       demo.once('exit', () => reject(new Error(`the demo exited before publishing:\n${output}`)));
     });
     const children = childrenOf(demo.pid!);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DemoConfigError } from '../../demo/errors.ts';
-import { parseDemoOptions, readDemoOptionsFile } from '../../demo/options.ts';
+import { loadDemoOptions, parseDemoOptions } from '../../demo/options.ts';
+import { ConfigError } from '../../lib/config.ts';
 import { skewToleranceS } from '../../demo/run.ts';
 import { LedgerWatermark } from '../../demo/watermark.ts';
 
@@ -40,9 +41,37 @@ describe('demo options', () => {
   it('reads a JSON options file and refuses an unreadable one', () => {
     const file = join(tmpdir(), `demo-options-${process.pid}.json`);
     writeFileSync(file, JSON.stringify({ evPiles: 8, pvSites: 2 }));
-    expect(parseDemoOptions(readDemoOptionsFile(file))).toMatchObject({ evPiles: 8, pvSites: 2 });
+    expect(loadDemoOptions({ file, env: {} })).toMatchObject({ evPiles: 8, pvSites: 2 });
     writeFileSync(file, '{ not json');
-    expect(() => readDemoOptionsFile(file)).toThrow(DemoConfigError);
+    expect(() => loadDemoOptions({ file, env: {} })).toThrow(ConfigError);
+  });
+
+  it('names a wrong field with its source: the file, DEMO_PRIVATE_KEY or a flag', () => {
+    const file = join(tmpdir(), `demo-options-bad-${process.pid}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ epochs: 1, chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 1 } }),
+    );
+    const details = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as ConfigError).details ?? '';
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(
+      details(() => loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: `0x${'ab'.repeat(32)}` } })),
+    ).toMatch(/epochs: .*\(from file .*demo-options-bad/);
+    writeFileSync(file, JSON.stringify({ chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 1 } }));
+    expect(details(() => loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: '0x1234' } }))).toMatch(
+      /chain\.privateKey: .*\(from variable DEMO_PRIVATE_KEY\)/,
+    );
+    expect(details(() => loadDemoOptions({ env: {}, flags: { 'broker.url': 'http://x' } }))).toMatch(
+      /broker\.url: .*\(from flag for broker\.url\)/,
+    );
+    const key = `0x${'cd'.repeat(32)}`;
+    expect(loadDemoOptions({ file, env: { DEMO_PRIVATE_KEY: key } }).chain?.privateKey).toBe(key);
   });
 });
 

@@ -46,18 +46,27 @@ describe('npm run setup:dev', () => {
     expect(stderr).toMatch(/100\.0%/);
   }, 120_000);
 
-  it('exits 1 with the refusal when the power is out of range', async () => {
-    const { code, stderr } = await cli(['--power', '40', '--cache-dir', cacheDir]);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/power 40 is not an integer in 1\.\.27/);
+  it('prints help with exit 0', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--power <n>');
+    expect(stdout).toContain('Development only');
   }, 60_000);
 
-  it('exits 1 with the usage when --power is missing or --threads is not a positive integer', async () => {
+  it('exits 1 with the refusal and its hint, without a stack, when the power is out of range', async () => {
+    const { code, stderr } = await cli(['--power', '40', '--cache-dir', cacheDir]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/error: .*power 40 is not an integer in 1\.\.27/);
+    expect(stderr).toMatch(/hint: /);
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  }, 60_000);
+
+  it('exits 2 with the usage when --power is missing or --threads is not a positive integer', async () => {
     const missing = await cli(['--cache-dir', cacheDir]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/--power is required/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--power <n>' not specified/);
     const badThreads = await cli(['--power', '4', '--threads', '0']);
-    expect(badThreads.code).toBe(1);
-    expect(badThreads.stderr).toMatch(/--threads 0 is not a positive integer/);
+    expect(badThreads.code).toBe(2);
+    expect(badThreads.stderr).toMatch(/option '--threads <n>' argument '0' is invalid/);
   }, 60_000);
 });

@@ -14,10 +14,12 @@ function cli(args: string[]) {
 }
 
 describe('simulator command line', () => {
-  it('prints help', () => {
+  it('prints help with exit 0, saying that seeded keys are for simulations only', () => {
     const { code, stdout } = cli(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toContain('--fault-<kind> <rate>');
+    expect(stdout).toContain('--fault-clock-skew <rate>');
+    expect(stdout).toContain('reproducible simulations only');
+    expect(stdout).toContain('GATEWAY_MAX_CLOCK_SKEW_S');
   });
 
   it('runs a configuration file through the embedded broker, writes the key file and prints a JSON summary', () => {
@@ -87,9 +89,20 @@ describe('simulator command line', () => {
     );
   });
 
-  it('exits with a message naming the wrong field', () => {
+  it('exits 2 on a usage error', () => {
     const { code, stderr } = cli(['--ev', '2', '--fault-drop', '2']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("option '--fault-drop <rate>' argument '2' is invalid");
+  });
+
+  it('exits 1 on a typed error with its message and hint, without a stack', () => {
+    const { code, stderr } = cli(['--broker', 'mqtt://127.0.0.1:1', '--speed', '1440']);
     expect(code).toBe(1);
-    expect(stderr).toContain('faults.drop');
+    expect(stderr).toContain('error: readings would be up to 86340 s from the wall clock');
+    expect(stderr).toContain('hint: drop --start and --speed');
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    const missing = cli(['--config', '/nonexistent/fleet.json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read simulator configuration file /nonexistent/fleet.json');
   });
 });
