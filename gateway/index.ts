@@ -3,7 +3,7 @@ import { createLogger, type Logger } from '../lib/log.ts';
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.ts';
 import { type GatewayDb, openGatewayDb } from './db.ts';
 import type { AttestationViewsProvider } from './http/attestations.ts';
-import { startApiServer } from './http/server.ts';
+import { type ApiDeps, startApiServer } from './http/server.ts';
 import { connectMqttSource, type MqttSource } from './ingest/mqtt-source.ts';
 import { type CommittedBatch, IngestPipeline, type PipelineCounts } from './ingest/pipeline.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './ingest/verifier.ts';
@@ -78,6 +78,25 @@ export interface GatewayHandle {
   attachAttestations(provider: AttestationViewsProvider | undefined): void;
   /** Stops ingest (unprocessed messages stay with the broker), drains, and closes every part. */
   close(): Promise<void>;
+}
+
+/** Starts the HTTP API and returns it with the port it listens on (the configured one, or the free one picked for 0). */
+async function startHttp(
+  config: GatewayConfig,
+  deps: ApiDeps,
+): Promise<{ server: Server; httpPort: number }> {
+  const server = await startApiServer(deps, config.http.host, config.http.port);
+  const address = server.address();
+  const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+  return { server, httpPort };
+}
+
+/** Closes an HTTP server and every open connection. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 /**
@@ -167,32 +186,20 @@ export async function startGateway(
       };
     };
     let attestations: AttestationViewsProvider | undefined;
-    const server: Server = await startApiServer(
-      {
-        attestations: () => attestations,
-        registry,
-        ledger,
-        quarantine,
-        metrics,
-        timeSeries,
-        heads: () => evaluator.allHeads(),
-        health,
-        reportingWindowS: config.fleet.reportingWindowS,
-        now,
-        logger: logger.child({ component: 'http' }),
-      },
-      config.http.host,
-      config.http.port,
-    );
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const address = server.address();
-    const httpPort = typeof address === 'object' && address !== null ? address.port : config.http.port;
+    const { server, httpPort } = await startHttp(config, {
+      attestations: () => attestations,
+      registry,
+      ledger,
+      quarantine,
+      metrics,
+      timeSeries,
+      heads: () => evaluator.allHeads(),
+      health,
+      reportingWindowS: config.fleet.reportingWindowS,
+      now,
+      logger: logger.child({ component: 'http' }),
+    });
+    cleanups.push(() => closeServer(server));
 
     if (options.waitForSubscription !== false) await mqtt.ready;
     logger.info(
