@@ -29,9 +29,13 @@ const STAND_IN_SEED = {
 
 async function ceremony(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', 'ceremony/cli.ts', ...args], {
-      cwd: projectRoot,
-    });
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', 'ceremony/cli.ts', ...args],
+      {
+        cwd: projectRoot,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -69,14 +73,27 @@ describe('npm run ceremony', () => {
     const usage = await ceremony(['beacon', '--in', 'a.zkey', '--out', 'b.zkey', '--hash', 'not-hex']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/expected hex/);
-    const typed = await ceremony(['init', '--instance', INSTANCE, '--ptau', join(dir, 'pot13_public.ptau'), '--out', dir]);
+    const typed = await ceremony([
+      'init',
+      '--instance',
+      INSTANCE,
+      '--ptau',
+      join(dir, 'pot13_public.ptau'),
+      '--out',
+      dir,
+    ]);
     expect(typed.code).toBe(1);
     expect(typed.stderr).toMatch(/error: the ptau .* was not imported/);
     expect(typed.stderr).toMatch(/hint: run: npm run ceremony -- import-ptau/);
   });
 
   it('three contributors, a beacon, finalize; a third party re-verifies from the published files', async () => {
-    const imported = await ceremony(['import-ptau', ptau, '--skip-verify', 'stand-in ptau made by dev-ptau/ for the test']);
+    const imported = await ceremony([
+      'import-ptau',
+      ptau,
+      '--skip-verify',
+      'stand-in ptau made by dev-ptau/ for the test',
+    ]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/power 13/);
     const init = await ceremony(['init', '--instance', INSTANCE, '--ptau', ptau, '--out', dir]);
@@ -96,17 +113,37 @@ describe('npm run ceremony', () => {
       hashes.push(lastHash(step.stdout, 'contribution hash'));
     }
     // a contribution that does not start from the latest zkey is refused
-    const stale = await ceremony(['contribute', '--in', join(dir, `${INSTANCE}_0001.zkey`), '--out', join(dir, 'x.zkey'), '--name', 'mallory']);
+    const stale = await ceremony([
+      'contribute',
+      '--in',
+      join(dir, `${INSTANCE}_0001.zkey`),
+      '--out',
+      join(dir, 'x.zkey'),
+      '--name',
+      'mallory',
+    ]);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/is not the latest zkey of the transcript/);
-    const beacon = await ceremony(['beacon', '--in', join(dir, `${INSTANCE}_0003.zkey`), '--out', join(dir, 'final.zkey'), '--hash', '0x' + '5a'.repeat(32), '--iterations-exp', '10']);
+    const beacon = await ceremony([
+      'beacon',
+      '--in',
+      join(dir, `${INSTANCE}_0003.zkey`),
+      '--out',
+      join(dir, 'final.zkey'),
+      '--hash',
+      `0x${'5a'.repeat(32)}`,
+      '--iterations-exp',
+      '10',
+    ]);
     expect(beacon.code, beacon.stderr).toBe(0);
     const finalize = await ceremony(['finalize', '--dir', dir, '--r1cs', r1csPath]);
     expect(finalize.code, finalize.stderr).toBe(0);
 
     const transcript = JSON.parse(readFileSync(join(dir, 'transcript.json'), 'utf8'));
     expect(transcript.contributions.map((c: { name: string }) => c.name)).toEqual(['alice', 'bob', 'carol']);
-    expect(transcript.contributions.map((c: { contributionHash: string }) => c.contributionHash)).toEqual(hashes);
+    expect(transcript.contributions.map((c: { contributionHash: string }) => c.contributionHash)).toEqual(
+      hashes,
+    );
     expect(transcript.beacon).toMatchObject({ beaconHash: '5a'.repeat(32), iterationsExp: 10 });
     expect(transcript.status).toBe('final');
 
@@ -116,9 +153,16 @@ describe('npm run ceremony', () => {
   }, 1_800_000);
 
   it('classifies the ceremony key as ceremony and allows it on chain 133', async () => {
-    const verificationKey = JSON.parse(readFileSync(join(dir, 'verification_key.json'), 'utf8')) as Groth16VerificationKey;
+    const verificationKey = JSON.parse(
+      readFileSync(join(dir, 'verification_key.json'), 'utf8'),
+    ) as Groth16VerificationKey;
     expect(await madeFromDevelopmentPtau(verificationKey)).toBe(false);
-    const input = { instance: INSTANCE, verificationKey, transcriptPath: join(dir, 'transcript.json'), verifyOptions: { r1csPath } };
+    const input = {
+      instance: INSTANCE,
+      verificationKey,
+      transcriptPath: join(dir, 'transcript.json'),
+      verifyOptions: { r1csPath },
+    };
     expect(await classifyVerificationKey(input)).toBe('ceremony');
     expect((await assertKeyAllowedOnChain({ ...input, chainId: 133 })).trust).toBe('ceremony');
     // another key presented with this transcript is not the ceremony's

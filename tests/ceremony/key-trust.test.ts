@@ -50,9 +50,15 @@ describe('forged proofs with the development toxic waste', () => {
 
 describe('key trust', () => {
   it('classifies the build key as development, with or without its transcript', async () => {
-    expect(await classifyVerificationKey({ instance: 'epoch_test', verificationKey: buildKey })).toBe('development');
+    expect(await classifyVerificationKey({ instance: 'epoch_test', verificationKey: buildKey })).toBe(
+      'development',
+    );
     expect(
-      await classifyVerificationKey({ instance: 'epoch_test', verificationKey: buildKey, transcriptPath: buildTranscript }),
+      await classifyVerificationKey({
+        instance: 'epoch_test',
+        verificationKey: buildKey,
+        transcriptPath: buildTranscript,
+      }),
     ).toBe('development');
     const explained = await explainVerificationKey({ instance: 'epoch_test', verificationKey: buildKey });
     expect(explained.reason).toMatch(/development powers of tau/);
@@ -66,12 +72,19 @@ describe('key trust', () => {
       transcriptPath: buildTranscript,
     });
     await expect(refusal).rejects.toBeInstanceOf(DevelopmentKeyRefusedError);
-    await expect(refusal).rejects.toMatchObject({ chainId: 133, hint: expect.stringMatching(/npm run ceremony -- import-ptau/) });
+    await expect(refusal).rejects.toMatchObject({
+      chainId: 133,
+      hint: expect.stringMatching(/npm run ceremony -- import-ptau/),
+    });
   });
 
   it('allows the development key on local chains 31337 and 1337 only', async () => {
     for (const chainId of [31337, 1337]) {
-      const allowed = await assertKeyAllowedOnChain({ chainId, instance: 'epoch_test', verificationKey: buildKey });
+      const allowed = await assertKeyAllowedOnChain({
+        chainId,
+        instance: 'epoch_test',
+        verificationKey: buildKey,
+      });
       expect(allowed.trust).toBe('development');
     }
     expect(isLocalDevelopmentChain(31337)).toBe(true);
