@@ -2,6 +2,11 @@
 export { type Groth16VerificationKey, madeFromDevelopmentPtau } from './development-key.ts';
 export { CeremonyError, CeremonyVerificationError, DevelopmentKeyRefusedError } from './errors.ts';
 export {
+  assertInstanceKeysAllowed,
+  assertInstanceKeysAllowedFor,
+  type InstanceKeysInput,
+} from './instance-keys.ts';
+export {
   assertKeyAllowedOnChain,
   type ClassifyKeyInput,
   classifyVerificationKey,
@@ -12,5 +17,5 @@ export {
   LOCAL_DEVELOPMENT_CHAIN_IDS,
 } from './key-trust.ts';
 export { applyBeacon, contribute, finalizeCeremony, importPtau, initCeremony } from './steps.ts';
-export { readTranscript, type Transcript, TRANSCRIPT_FORMAT } from './transcript.ts';
+export { readTranscript, TRANSCRIPT_FORMAT, type Transcript } from './transcript.ts';
 export { type VerifiedCeremony, verifyTranscript } from './verify.ts';

@@ -14,6 +14,7 @@ import {
   type CliIo,
   type Command,
   createProgram,
+  InvalidArgumentError,
   intArg,
   Option,
   parseHttpUrlArg,
@@ -51,6 +52,16 @@ export function defaultPools(options: {
 }
 
 /** Refuses anvil's public test key off a local development chain. */
+/** Collects repeated `--ceremony instance=path` options into a record. */
+function collectCeremony(text: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([a-z0-9_]+)=(.+)$/.exec(text);
+  if (!match)
+    throw new InvalidArgumentError(
+      'expected <instance>=<path of transcript.json>, e.g. epoch_demo=ceremony-out/transcript.json.',
+    );
+  return { ...previous, [match[1] as string]: match[2] as string };
+}
+
 export function deployerKey(chainId: number, privateKey: Hex | undefined): Hex {
   if (privateKey !== undefined) return privateKey;
   if (!LOCAL_CHAIN_IDS.has(chainId))
@@ -100,6 +111,14 @@ export function buildDeployProgram(io?: CliIo): Command {
     )
     .addOption(new Option('--out <path>', 'deployment file (default deployments/<chainId>.json)'))
     .addOption(
+      new Option(
+        '--ceremony <instance=transcript>',
+        "a finalized ceremony's transcript.json for a circuit instance (repeat per instance); required off a local chain",
+      )
+        .argParser(collectCeremony)
+        .default({} as Record<string, string>),
+    )
+    .addOption(
       new Option('--private-key <hex>', 'deployer key (prefer the variable)')
         .env('DEPLOYER_PRIVATE_KEY')
         .argParser(parsePrivateKeyArg)
@@ -112,6 +131,7 @@ export function buildDeployProgram(io?: CliIo): Command {
         chainId: options.chainId,
         privateKey,
         pools: defaultPools({ epochLengthS: options.epochLength, genesisTs: options.genesis }),
+        ceremonyTranscripts: options.ceremony,
         ...(options.out ? { outFile: options.out } : {}),
       });
       print(deployment);

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { poseidonContract } from 'circomlibjs';
 import { type Address, type Hex, stringToHex, zeroAddress } from 'viem';
+import { assertInstanceKeysAllowed } from '../ceremony/instance-keys.ts';
 import { BaseError } from '../lib/errors.ts';
 import {
   attestationRegistryAbi,
@@ -20,8 +21,8 @@ import {
   deployBytecode,
   writeAndWait,
 } from './chain.ts';
-import { governThroughTimelock, LOCAL_CHAIN_ID, TEMPLATE_ID, type TimelockCall } from './governance.ts';
 import type { Deployment, InstanceDeployment, PayoutDeployment, PoolDeployment } from './deployment.ts';
+import { governThroughTimelock, LOCAL_CHAIN_ID, TEMPLATE_ID, type TimelockCall } from './governance.ts';
 
 export type { Deployment, InstanceDeployment, PayoutDeployment, PoolDeployment } from './deployment.ts';
 
@@ -87,6 +88,11 @@ export interface GovernanceConfig {
 export interface DeployAllOptions {
   rpcUrl: string;
   chainId: number;
+  /**
+   * A finalized ceremony's `transcript.json` per circuit instance. Required for every instance the pools use on
+   * any chain but a local development one: a development key is refused there (`DevelopmentKeyRefusedError`).
+   */
+  ceremonyTranscripts?: Readonly<Record<string, string>>;
   /** Deployer and admin key (default: anvil's first test key). */
   privateKey?: Hex;
   pools: PoolDeployConfig[];
@@ -177,6 +183,17 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     privateKey: options.privateKey ?? ANVIL_FIRST_TEST_KEY,
   });
   const deployer = clients.account.address;
+  // Trust root: no development key off a local chain (the RPC's chain id, not the configured one).
+  const rpcChainId = await clients.publicClient.getChainId();
+  if (rpcChainId !== options.chainId)
+    throw new DeployConfigError(`the RPC serves chain ${rpcChainId}, not the configured ${options.chainId}`, {
+      hint: 'pass the chain id of the RPC you deploy to',
+    });
+  await assertInstanceKeysAllowed({
+    chainId: rpcChainId,
+    instances: options.pools.flatMap((p) => [p.epochVerifierInstance, p.registrationVerifierInstance]),
+    transcripts: options.ceremonyTranscripts,
+  });
   const allInstances = readInstances();
   const depths = options.pools.map((pool) => treeDepthOf(pool, allInstances));
   // readers scan events from here: the first deployment transaction lands in the next block

@@ -104,6 +104,7 @@ function addRun(program: Command, write: (text: string) => void): void {
           confirmations: config.confirmations,
           bundleServer: { port: config.bundlePort, host: '127.0.0.1' },
           registrySync: { registry: gateway.registry },
+          ceremonyTranscripts: config.ceremonyTranscripts,
         },
         {
           readings: gatewayReadingSource(gateway.ledger, gateway.registry),

@@ -48,6 +48,8 @@ export const oracleConfigSchema = z
     bundlePort: z.number().int().min(0).max(65_535).default(0),
     /** The oracle's key (holds each pool's attester role); from `ORACLE_PRIVATE_KEY`, never a flag. */
     privateKey: privateKey.optional(),
+    /** A finalized ceremony's transcript.json per circuit instance; required off a local development chain. */
+    ceremonyTranscripts: z.record(z.string().regex(/^[a-z0-9_]+$/), z.string().min(1)).optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Address, createPublicClient, defineChain, type Hex, http, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { assertInstanceKeysAllowedFor } from '../ceremony/instance-keys.ts';
 import { artifactPaths } from '../circuits/proving/instances.ts';
 import type { Deployment } from '../contracts/deploy.ts';
 import type { AttestationViewsProvider, Registry } from '../gateway/index.ts';
@@ -9,17 +10,17 @@ import { createAttestationViews } from './attestation-views.ts';
 import { type BundleServer, serveBundles } from './bundle-server.ts';
 import { createBundleStore } from './bundles.ts';
 import type { Clock } from './clock.ts';
-import type { PoolSchedule } from './epochs.ts';
 import { type EpochOutcome, nextEpochOf, type PoolCircuits, runEpochJob } from './epoch-job.ts';
+import type { PoolSchedule } from './epochs.ts';
 import { OracleConfigError } from './errors.ts';
 import {
   countRpcErrors,
   createOracleMetrics,
   instrumentProver,
+  type OracleMetrics,
   observeEpochOutcome,
   observeSchedulerEvent,
   observeTxEvent,
-  type OracleMetrics,
 } from './metrics.ts';
 import { createProverPool, type ProverProgress } from './prover-pool.ts';
 import { type RegistrySyncReport, startRegistrySync } from './registry-sync.ts';
@@ -53,6 +54,11 @@ export interface OracleConfig {
   registrySync?: { registry: Registry; intervalMs?: number };
   /** Level of the default logger (when no `logger` is passed). Default `LOG_LEVEL` or `info`. */
   logLevel?: LogLevel;
+  /**
+   * A finalized ceremony's `transcript.json` per circuit instance; required on any chain but a local
+   * development one, where a development key is refused (`DevelopmentKeyRefusedError`).
+   */
+  ceremonyTranscripts?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link startOracle} that are not configuration. */
@@ -130,6 +136,11 @@ export async function startOracle(config: OracleConfig, options: StartOracleOpti
     chain,
     transport: countRpcErrors(http(config.rpcUrl, { retryCount: 4, retryDelay: 250 }), metrics),
   }) as PublicClient;
+  // Trust root: proofs made with a development key are refused off a local chain (the RPC's chain id).
+  await assertInstanceKeysAllowedFor(publicClient, {
+    instances: pools.flatMap((p) => [p.epoch, p.registration]),
+    transcripts: config.ceremonyTranscripts,
+  });
   const stages = await openStageStore(join(dataDir, 'oracle.duckdb'));
   const bundles = createBundleStore(join(dataDir, 'bundles'));
   const circuitKinds = new Map<string, string>();
