@@ -270,15 +270,26 @@ async function lookAgainAfterNonceUsed(
   return undefined;
 }
 
-/** Waits for `confirmations` blocks; if the receipt disappears (reorg) returns undefined. */
+/**
+ * Waits for `confirmations` blocks on top of the receipt's block; if the receipt disappears (reorg) returns
+ * undefined. A receipt that a reorg moved to another block counts its confirmations again from that block.
+ */
 async function waitConfirmed(
   ctx: SenderContext,
   receipt: TransactionReceipt,
 ): Promise<TransactionReceipt | undefined> {
+  let counted = receipt;
   for (;;) {
     const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
-    const current = await receiptOf(ctx, receipt.transactionHash);
-    if (!current || current.blockHash !== receipt.blockHash) return current;
+    const current = await receiptOf(ctx, counted.transactionHash);
+    if (!current) return undefined;
+    if (current.blockHash !== counted.blockHash) {
+      ctx.log.warn(
+        { hash: current.transactionHash, block: current.blockNumber },
+        'receipt moved to another block (reorg); counting confirmations again',
+      );
+      counted = current;
+    }
     if (head - current.blockNumber + 1n >= BigInt(ctx.confirmations)) return current;
     await sleep(ctx.pollMs);
   }
