@@ -133,6 +133,395 @@ export function toRevertError(error: unknown, call: ContractCall): TransactionRe
   });
 }
 
+/** What every step of a {@link TxSender} works with: the options resolved, and the nonce and chain-id state. */
+interface SenderContext {
+  publicClient: PublicClient;
+  account: LocalAccount;
+  confirmations: number;
+  receiptTimeoutMs: number;
+  maxReplacements: number;
+  feeBumpPercent: bigint;
+  pollMs: number;
+  gasMarginPercent: bigint;
+  log: Logger;
+  emit: (event: TxSenderEvent) => void;
+  /** The nonce after the last one this sender signed or resumed; the pending count may lag behind it. */
+  nextNonce: number | undefined;
+  /** The chain id, read once when the first transaction is signed. */
+  chainId: number | undefined;
+}
+
+type SendHooks = { onSigned?: (record: SignedTxRecord) => Promise<void> | void };
+
+/** A mined receipt and the record (of several with the same nonce) it belongs to. */
+type Mined = { receipt: TransactionReceipt; record: SignedTxRecord };
+
+function createContext(options: TxSenderOptions): SenderContext {
+  return {
+    publicClient: options.publicClient,
+    account: options.account,
+    confirmations: options.confirmations ?? 1,
+    receiptTimeoutMs: options.receiptTimeoutMs ?? 30_000,
+    maxReplacements: options.maxReplacements ?? 3,
+    feeBumpPercent: BigInt(options.feeBumpPercent ?? 20),
+    pollMs: options.pollMs ?? 250,
+    gasMarginPercent: BigInt(options.gasMarginPercent ?? 20),
+    log: (options.logger ?? silentLogger()).child({ component: 'tx-sender' }),
+    emit: (event) => options.onEvent?.(event),
+    nextNonce: undefined,
+    chainId: undefined,
+  };
+}
+
+/** The receipt of `hash`, or undefined while it is not mined. */
+async function receiptOf(ctx: SenderContext, hash: Hex): Promise<TransactionReceipt | undefined> {
+  try {
+    return await ctx.publicClient.getTransactionReceipt({ hash });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether the node knows `hash` (pending or mined). */
+async function isPending(ctx: SenderContext, hash: Hex): Promise<boolean> {
+  try {
+    await ctx.publicClient.getTransaction({ hash });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** The first of `records` that has a receipt, with it. */
+async function firstMined(
+  ctx: SenderContext,
+  records: readonly SignedTxRecord[],
+): Promise<Mined | undefined> {
+  for (const record of records) {
+    const receipt = await receiptOf(ctx, record.hash);
+    if (receipt) return { receipt, record };
+  }
+  return undefined;
+}
+
+/** How many transactions of the account are mined (its next nonce at the latest block). */
+function minedNonceCount(ctx: SenderContext): Promise<number> {
+  return ctx.publicClient.getTransactionCount({ address: ctx.account.address, blockTag: 'latest' });
+}
+
+/** Sends the signed bytes of `record`; an answer that it is already known or its nonce used is not an error. */
+async function broadcast(ctx: SenderContext, record: SignedTxRecord): Promise<void> {
+  try {
+    await ctx.publicClient.sendRawTransaction({ serializedTransaction: record.raw });
+    ctx.log.debug({ hash: record.hash, nonce: record.nonce }, 'broadcast');
+  } catch (error) {
+    // Already in the pool, or its nonce already mined (maybe this very transaction): the wait loop decides.
+    if (isAlreadyKnown(error) || isNonceTooLow(error)) {
+      ctx.log.debug(
+        { hash: record.hash, nonce: record.nonce, answer: (error as Error).message.split('\n')[0] },
+        'broadcast answered',
+      );
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Broadcasts `record` again and reports why. */
+async function rebroadcast(
+  ctx: SenderContext,
+  record: SignedTxRecord,
+  reason: 'dropped' | 'reorg' | 'resumed',
+): Promise<void> {
+  await broadcast(ctx, record);
+  ctx.emit({ type: 'rebroadcast', reason, hash: record.hash, nonce: record.nonce });
+}
+
+/** Waits until one of `records` is mined, the nonce is used by another transaction, or the timeout passes. */
+async function waitMined(
+  ctx: SenderContext,
+  records: readonly SignedTxRecord[],
+  timeoutMs: number,
+): Promise<Mined | 'timeout' | 'superseded'> {
+  const deadline = Date.now() + timeoutMs;
+  const nonce = records[0]!.nonce;
+  for (;;) {
+    const mined = await firstMined(ctx, records);
+    if (mined) return mined;
+    if ((await minedNonceCount(ctx)) > nonce)
+      return (await lookAgainAfterNonceUsed(ctx, records)) ?? 'superseded';
+    if (Date.now() >= deadline) return 'timeout';
+    await sleep(ctx.pollMs);
+  }
+}
+
+/** The nonce is used. Looks again for a while: a node may count the nonce before it serves the receipt. */
+async function lookAgainAfterNonceUsed(
+  ctx: SenderContext,
+  records: readonly SignedTxRecord[],
+): Promise<Mined | undefined> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const mined = await firstMined(ctx, records);
+    if (mined) return mined;
+    await sleep(ctx.pollMs);
+  }
+  return undefined;
+}
+
+/**
+ * Waits for `confirmations` blocks on top of the receipt's block; if the receipt disappears (reorg) returns
+ * undefined. A receipt that a reorg moved to another block counts its confirmations again from that block.
+ */
+async function waitConfirmed(
+  ctx: SenderContext,
+  receipt: TransactionReceipt,
+): Promise<TransactionReceipt | undefined> {
+  let counted = receipt;
+  for (;;) {
+    const head = await ctx.publicClient.getBlockNumber({ cacheTime: 0 });
+    const current = await receiptOf(ctx, counted.transactionHash);
+    if (!current) return undefined;
+    if (current.blockHash !== counted.blockHash) {
+      ctx.log.warn(
+        { hash: current.transactionHash, block: current.blockNumber },
+        'receipt moved to another block (reorg); counting confirmations again',
+      );
+      counted = current;
+    }
+    if (head - current.blockNumber + 1n >= BigInt(ctx.confirmations)) return current;
+    await sleep(ctx.pollMs);
+  }
+}
+
+/** Signs an EIP-1559 call of `tx` at `nonce` with the account (reads the chain id once). */
+async function sign(
+  ctx: SenderContext,
+  tx: { to: Address; data: Hex; gas: bigint },
+  nonce: number,
+  fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+): Promise<SignedTxRecord> {
+  ctx.chainId ??= await ctx.publicClient.getChainId();
+  const raw = await ctx.account.signTransaction!({
+    chainId: ctx.chainId,
+    type: 'eip1559',
+    to: tx.to,
+    data: tx.data,
+    nonce,
+    gas: tx.gas,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    value: 0n,
+  });
+  return { hash: keccak256(raw), nonce, raw };
+}
+
+/**
+ * Waits for the confirmations of a mined transaction: its confirmed result, or undefined when a reorg removed it
+ * (then it is rebroadcast). Throws {@link TransactionRevertedError} when it reverted on-chain.
+ */
+async function confirm(ctx: SenderContext, mined: Mined): Promise<SentTx | undefined> {
+  const confirmed = await waitConfirmed(ctx, mined.receipt);
+  if (!confirmed) {
+    ctx.log.warn({ hash: mined.record.hash }, 'receipt vanished (reorg); waiting again');
+    await rebroadcast(ctx, mined.record, 'reorg');
+    return undefined;
+  }
+  if (confirmed.status !== 'success') {
+    throw new TransactionRevertedError(`transaction ${confirmed.transactionHash} reverted on-chain`, {
+      details: `block ${confirmed.blockNumber}, gas used ${confirmed.gasUsed}`,
+      hint: 'the chain state changed between simulation and mining; read it before sending again',
+    });
+  }
+  ctx.log.info(
+    { hash: confirmed.transactionHash, block: confirmed.blockNumber, confirmations: ctx.confirmations },
+    'transaction confirmed',
+  );
+  ctx.emit({ type: 'confirmed', hash: confirmed.transactionHash, blockNumber: confirmed.blockNumber });
+  return { receipt: confirmed, record: mined.record };
+}
+
+/** The larger of bigint fees (Math.max does not apply to bigint). */
+function maxFee(...fees: bigint[]): bigint {
+  return fees.reduce((a, b) => {
+    if (b > a) return b;
+    return a;
+  });
+}
+
+/** Fees of a replacement: the old ones raised by `feeBumpPercent`, and at least what the network asks now. */
+function replacementFees(
+  old: { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint },
+  network: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  feeBumpPercent: bigint,
+): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+  const bump = (fee: bigint) => (fee * (100n + feeBumpPercent)) / 100n + 1n;
+  const maxPriorityFeePerGas = maxFee(bump(old.maxPriorityFeePerGas ?? 0n), network.maxPriorityFeePerGas);
+  const maxFeePerGas = maxFee(bump(old.maxFeePerGas ?? 0n), network.maxFeePerGas, maxPriorityFeePerGas);
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+/** Signs the call of the stuck `latest` again at its nonce with higher fees, persists and broadcasts it. */
+async function replace(
+  ctx: SenderContext,
+  latest: SignedTxRecord,
+  hooks: SendHooks,
+): Promise<SignedTxRecord> {
+  const tx = await ctx.publicClient.getTransaction({ hash: latest.hash });
+  const network = await ctx.publicClient.estimateFeesPerGas();
+  const fees = replacementFees(tx, network, ctx.feeBumpPercent);
+  if (!tx.to)
+    throw new TransactionNotMinedError(`transaction ${latest.hash} has no recipient; cannot replace it`);
+  const replacement = await sign(ctx, { to: tx.to, data: tx.input, gas: tx.gas }, latest.nonce, fees);
+  await hooks.onSigned?.(replacement);
+  ctx.log.warn(
+    { old: latest.hash, hash: replacement.hash, maxFeePerGas: fees.maxFeePerGas },
+    'stuck; replaced with higher fees',
+  );
+  await broadcast(ctx, replacement);
+  ctx.emit({
+    type: 'replaced',
+    oldHash: latest.hash,
+    hash: replacement.hash,
+    nonce: latest.nonce,
+    maxFeePerGas: fees.maxFeePerGas,
+  });
+  return replacement;
+}
+
+/**
+ * After a timeout without receipt: rebroadcasts the latest record if the node dropped it (undefined), else
+ * replaces it (the replacement), unless `replacements` reached the maximum.
+ */
+async function unstick(
+  ctx: SenderContext,
+  latest: SignedTxRecord,
+  replacements: number,
+  hooks: SendHooks,
+): Promise<SignedTxRecord | undefined> {
+  if (!(await isPending(ctx, latest.hash))) {
+    ctx.log.warn(
+      { hash: latest.hash, nonce: latest.nonce },
+      'dropped; rebroadcasting the same signed transaction',
+    );
+    await rebroadcast(ctx, latest, 'dropped');
+    return undefined;
+  }
+  if (replacements >= ctx.maxReplacements) {
+    throw new TransactionNotMinedError(`transaction ${latest.hash} (nonce ${latest.nonce}) is not mined`, {
+      details: `${replacements} fee replacements, waited ${ctx.receiptTimeoutMs} ms after each`,
+      hint: 'check the node and the account balance; the records are persisted, resume later',
+    });
+  }
+  return replace(ctx, latest, hooks);
+}
+
+/**
+ * Drives `initial` (same nonce) to a confirmed receipt: rebroadcasts when dropped, replaces the pending one by
+ * the same call with higher fees when stuck, throws when superseded or when every replacement failed.
+ */
+async function drive(ctx: SenderContext, initial: SignedTxRecord[], hooks: SendHooks): Promise<SentTx> {
+  const records = [...initial];
+  let replacements = 0;
+  for (;;) {
+    const outcome = await waitMined(ctx, records, ctx.receiptTimeoutMs);
+    if (outcome === 'superseded') {
+      throw new TransactionSupersededError(`nonce ${records[0]!.nonce} was used by another transaction`, {
+        details: `none of ${records.map((r) => r.hash).join(', ')} was mined`,
+        hint: 'read the chain state: the intended call may have been made by the replacement, or not at all',
+      });
+    }
+    if (outcome !== 'timeout') {
+      const sent = await confirm(ctx, outcome);
+      if (sent) return sent;
+      continue;
+    }
+    // Timed out: dropped from the pool, or stuck behind a low fee.
+    const replacement = await unstick(ctx, records.at(-1)!, replacements, hooks);
+    if (replacement) {
+      records.push(replacement);
+      replacements++;
+    }
+  }
+}
+
+/** Simulates `call` (a revert becomes {@link TransactionRevertedError}) and returns its gas limit with margin. */
+async function simulateAndEstimateGas(ctx: SenderContext, call: ContractCall): Promise<bigint> {
+  const request = {
+    account: ctx.account,
+    address: call.address,
+    abi: call.abi,
+    functionName: call.functionName,
+    args: call.args,
+  } as never;
+  let gasEstimate: bigint;
+  try {
+    await ctx.publicClient.simulateContract(request);
+    gasEstimate = await ctx.publicClient.estimateContractGas(request);
+  } catch (error) {
+    throw toRevertError(error, call) ?? error;
+  }
+  return (gasEstimate * (100n + ctx.gasMarginPercent)) / 100n;
+}
+
+/** The nonce of the next new transaction: the pending count, unless this sender has already gone past it. */
+async function takeNonce(ctx: SenderContext): Promise<number> {
+  const pendingNonce = await ctx.publicClient.getTransactionCount({
+    address: ctx.account.address,
+    blockTag: 'pending',
+  });
+  return Math.max(pendingNonce, ctx.nextNonce ?? 0);
+}
+
+/** Sends a new call (the caller holds the send lock); see {@link TxSender.send}. */
+async function sendCall(ctx: SenderContext, call: ContractCall, hooks: SendHooks): Promise<SentTx> {
+  const gas = await simulateAndEstimateGas(ctx, call);
+  const nonce = await takeNonce(ctx);
+  const fees = await ctx.publicClient.estimateFeesPerGas();
+  const data = encodeFunctionData({
+    abi: call.abi,
+    functionName: call.functionName,
+    args: call.args,
+  } as never);
+  const record = await sign(ctx, { to: call.address, data, gas }, nonce, fees);
+  await hooks.onSigned?.(record);
+  ctx.nextNonce = nonce + 1;
+  await broadcast(ctx, record);
+  ctx.log.info({ function: call.functionName, hash: record.hash, nonce }, 'transaction sent');
+  ctx.emit({ type: 'sent', functionName: call.functionName, hash: record.hash, nonce });
+  return drive(ctx, [record], hooks);
+}
+
+/** The one nonce `records` share; throws when there is no record or several nonces. */
+function sharedNonce(records: readonly SignedTxRecord[]): number {
+  if (records.length === 0) throw new TransactionNotMinedError('nothing to resume: no signed record');
+  const nonces = new Set(records.map((r) => r.nonce));
+  if (nonces.size !== 1)
+    throw new TransactionNotMinedError('records to resume must share one nonce', {
+      details: `nonces ${[...nonces].join(', ')}`,
+    });
+  return records[0]!.nonce;
+}
+
+/** Resumes persisted records (the caller holds the send lock); see {@link TxSender.resume}. */
+async function resumeRecords(
+  ctx: SenderContext,
+  records: readonly SignedTxRecord[],
+  hooks: SendHooks,
+): Promise<SentTx> {
+  const nonce = sharedNonce(records);
+  for (const record of records) {
+    if (await receiptOf(ctx, record.hash)) return drive(ctx, [record], hooks);
+  }
+  if ((await minedNonceCount(ctx)) <= nonce) {
+    const latest = records.at(-1)!;
+    if (!(await isPending(ctx, latest.hash))) await rebroadcast(ctx, latest, 'resumed');
+  }
+  ctx.nextNonce = Math.max(ctx.nextNonce ?? 0, nonce + 1);
+  return drive(ctx, [...records], hooks);
+}
+
 /**
  * Creates a transaction sender over viem for the oracle's single account. Sends are serialised so nonces are
  * used in order; a dropped transaction is rebroadcast byte for byte (it can never run twice); a stuck one is
@@ -147,287 +536,11 @@ export function toRevertError(error: unknown, call: ContractCall): TransactionRe
  * );
  */
 export function createTxSender(options: TxSenderOptions): TxSender {
-  const { publicClient, account } = options;
-  const confirmations = options.confirmations ?? 1;
-  const receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
-  const maxReplacements = options.maxReplacements ?? 3;
-  const feeBumpPercent = BigInt(options.feeBumpPercent ?? 20);
-  const pollMs = options.pollMs ?? 250;
-  const gasMarginPercent = BigInt(options.gasMarginPercent ?? 20);
-  const log = (options.logger ?? silentLogger()).child({ component: 'tx-sender' });
-  const emit = (event: TxSenderEvent) => options.onEvent?.(event);
+  const ctx = createContext(options);
   const sends = new Mutex();
-  let nextNonce: number | undefined;
-  let chainId: number | undefined;
-
-  async function receiptOf(hash: Hex): Promise<TransactionReceipt | undefined> {
-    try {
-      return await publicClient.getTransactionReceipt({ hash });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  async function isPending(hash: Hex): Promise<boolean> {
-    try {
-      await publicClient.getTransaction({ hash });
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  }
-
-  async function broadcast(record: SignedTxRecord): Promise<void> {
-    try {
-      await publicClient.sendRawTransaction({ serializedTransaction: record.raw });
-      log.debug({ hash: record.hash, nonce: record.nonce }, 'broadcast');
-    } catch (error) {
-      // Already in the pool, or its nonce already mined (maybe this very transaction): the wait loop decides.
-      if (isAlreadyKnown(error) || isNonceTooLow(error)) {
-        log.debug(
-          { hash: record.hash, nonce: record.nonce, answer: (error as Error).message.split('\n')[0] },
-          'broadcast answered',
-        );
-        return;
-      }
-      throw error;
-    }
-  }
-
-  /** Waits until one of `records` is mined, the nonce is used by another transaction, or the timeout passes. */
-  async function waitMined(
-    records: readonly SignedTxRecord[],
-    timeoutMs: number,
-  ): Promise<{ receipt: TransactionReceipt; record: SignedTxRecord } | 'timeout' | 'superseded'> {
-    const deadline = Date.now() + timeoutMs;
-    const nonce = records[0]!.nonce;
-    for (;;) {
-      for (const record of records) {
-        const receipt = await receiptOf(record.hash);
-        if (receipt) return { receipt, record };
-      }
-      const minedNonce = await publicClient.getTransactionCount({
-        address: account.address,
-        blockTag: 'latest',
-      });
-      if (minedNonce > nonce) {
-        // The nonce is used. Look again for a while: a node may count the nonce before it serves the receipt.
-        for (let attempt = 0; attempt < 8; attempt++) {
-          for (const record of records) {
-            const receipt = await receiptOf(record.hash);
-            if (receipt) return { receipt, record };
-          }
-          await sleep(pollMs);
-        }
-        return 'superseded';
-      }
-      if (Date.now() >= deadline) return 'timeout';
-      await sleep(pollMs);
-    }
-  }
-
-  /** Waits for `confirmations` blocks; if the receipt disappears (reorg) returns undefined. */
-  async function waitConfirmed(receipt: TransactionReceipt): Promise<TransactionReceipt | undefined> {
-    for (;;) {
-      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const current = await receiptOf(receipt.transactionHash);
-      if (!current || current.blockHash !== receipt.blockHash) return current;
-      if (head - current.blockNumber + 1n >= BigInt(confirmations)) return current;
-      await sleep(pollMs);
-    }
-  }
-
-  async function sign(
-    tx: { to: Address; data: Hex; gas: bigint },
-    nonce: number,
-    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
-  ): Promise<SignedTxRecord> {
-    chainId ??= await publicClient.getChainId();
-    const raw = await account.signTransaction!({
-      chainId,
-      type: 'eip1559',
-      to: tx.to,
-      data: tx.data,
-      nonce,
-      gas: tx.gas,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-      value: 0n,
-    });
-    return { hash: keccak256(raw), nonce, raw };
-  }
-
-  /**
-   * Drives `records` (same nonce) to a confirmed receipt: rebroadcasts when dropped, replaces the pending one by
-   * the same call with higher fees when stuck, throws when superseded or when every replacement failed.
-   */
-  async function drive(
-    initial: SignedTxRecord[],
-    hooks: { onSigned?: (record: SignedTxRecord) => Promise<void> | void },
-  ): Promise<SentTx> {
-    const records = [...initial];
-    let replacements = 0;
-    for (;;) {
-      const outcome = await waitMined(records, receiptTimeoutMs);
-      if (outcome === 'superseded') {
-        throw new TransactionSupersededError(`nonce ${records[0]!.nonce} was used by another transaction`, {
-          details: `none of ${records.map((r) => r.hash).join(', ')} was mined`,
-          hint: 'read the chain state: the intended call may have been made by the replacement, or not at all',
-        });
-      }
-      if (outcome !== 'timeout') {
-        const confirmed = await waitConfirmed(outcome.receipt);
-        if (!confirmed) {
-          log.warn({ hash: outcome.record.hash }, 'receipt vanished (reorg); waiting again');
-          await broadcast(outcome.record);
-          emit({
-            type: 'rebroadcast',
-            reason: 'reorg',
-            hash: outcome.record.hash,
-            nonce: outcome.record.nonce,
-          });
-          continue;
-        }
-        if (confirmed.status !== 'success') {
-          throw new TransactionRevertedError(`transaction ${confirmed.transactionHash} reverted on-chain`, {
-            details: `block ${confirmed.blockNumber}, gas used ${confirmed.gasUsed}`,
-            hint: 'the chain state changed between simulation and mining; read it before sending again',
-          });
-        }
-        log.info(
-          { hash: confirmed.transactionHash, block: confirmed.blockNumber, confirmations },
-          'transaction confirmed',
-        );
-        emit({ type: 'confirmed', hash: confirmed.transactionHash, blockNumber: confirmed.blockNumber });
-        return { receipt: confirmed, record: outcome.record };
-      }
-      // Timed out: dropped from the pool, or stuck behind a low fee.
-      const latest = records.at(-1)!;
-      if (!(await isPending(latest.hash))) {
-        log.warn(
-          { hash: latest.hash, nonce: latest.nonce },
-          'dropped; rebroadcasting the same signed transaction',
-        );
-        await broadcast(latest);
-        emit({ type: 'rebroadcast', reason: 'dropped', hash: latest.hash, nonce: latest.nonce });
-        continue;
-      }
-      if (replacements >= maxReplacements) {
-        throw new TransactionNotMinedError(
-          `transaction ${latest.hash} (nonce ${latest.nonce}) is not mined`,
-          {
-            details: `${replacements} fee replacements, waited ${receiptTimeoutMs} ms after each`,
-            hint: 'check the node and the account balance; the records are persisted, resume later',
-          },
-        );
-      }
-      const tx = await publicClient.getTransaction({ hash: latest.hash });
-      const network = await publicClient.estimateFeesPerGas();
-      const bump = (fee: bigint) => (fee * (100n + feeBumpPercent)) / 100n + 1n;
-      // bigint: Math.max does not apply
-      const maxOf = (...fees: bigint[]) =>
-        fees.reduce((a, b) => {
-          if (b > a) return b;
-          return a;
-        });
-      const maxPriorityFeePerGas = maxOf(bump(tx.maxPriorityFeePerGas ?? 0n), network.maxPriorityFeePerGas);
-      const maxFeePerGas = maxOf(bump(tx.maxFeePerGas ?? 0n), network.maxFeePerGas, maxPriorityFeePerGas);
-      if (!tx.to)
-        throw new TransactionNotMinedError(`transaction ${latest.hash} has no recipient; cannot replace it`);
-      const replacement = await sign({ to: tx.to, data: tx.input, gas: tx.gas }, latest.nonce, {
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-      });
-      await hooks.onSigned?.(replacement);
-      records.push(replacement);
-      replacements++;
-      log.warn(
-        { old: latest.hash, hash: replacement.hash, maxFeePerGas },
-        'stuck; replaced with higher fees',
-      );
-      await broadcast(replacement);
-      emit({
-        type: 'replaced',
-        oldHash: latest.hash,
-        hash: replacement.hash,
-        nonce: latest.nonce,
-        maxFeePerGas,
-      });
-    }
-  }
-
   return {
-    address: account.address,
-    send(call, hooks = {}) {
-      return sends.runExclusive(async () => {
-        let gasEstimate: bigint;
-        try {
-          await publicClient.simulateContract({
-            account,
-            address: call.address,
-            abi: call.abi,
-            functionName: call.functionName,
-            args: call.args,
-          } as never);
-          gasEstimate = await publicClient.estimateContractGas({
-            account,
-            address: call.address,
-            abi: call.abi,
-            functionName: call.functionName,
-            args: call.args,
-          } as never);
-        } catch (error) {
-          throw toRevertError(error, call) ?? error;
-        }
-        const gas = (gasEstimate * (100n + gasMarginPercent)) / 100n;
-        const pendingNonce = await publicClient.getTransactionCount({
-          address: account.address,
-          blockTag: 'pending',
-        });
-        const nonce = Math.max(pendingNonce, nextNonce ?? 0);
-        const fees = await publicClient.estimateFeesPerGas();
-        const data = encodeFunctionData({
-          abi: call.abi,
-          functionName: call.functionName,
-          args: call.args,
-        } as never);
-        const record = await sign({ to: call.address, data, gas }, nonce, fees);
-        await hooks.onSigned?.(record);
-        nextNonce = nonce + 1;
-        await broadcast(record);
-        log.info({ function: call.functionName, hash: record.hash, nonce }, 'transaction sent');
-        emit({ type: 'sent', functionName: call.functionName, hash: record.hash, nonce });
-        return drive([record], hooks);
-      });
-    },
-    resume(records, hooks = {}) {
-      return sends.runExclusive(async () => {
-        if (records.length === 0) throw new TransactionNotMinedError('nothing to resume: no signed record');
-        const nonces = new Set(records.map((r) => r.nonce));
-        if (nonces.size !== 1)
-          throw new TransactionNotMinedError('records to resume must share one nonce', {
-            details: `nonces ${[...nonces].join(', ')}`,
-          });
-        for (const record of records) {
-          const receipt = await receiptOf(record.hash);
-          if (receipt) return drive([record], hooks);
-        }
-        const minedNonce = await publicClient.getTransactionCount({
-          address: account.address,
-          blockTag: 'latest',
-        });
-        if (minedNonce <= records[0]!.nonce) {
-          const latest = records.at(-1)!;
-          if (!(await isPending(latest.hash))) {
-            await broadcast(latest);
-            emit({ type: 'rebroadcast', reason: 'resumed', hash: latest.hash, nonce: latest.nonce });
-          }
-        }
-        nextNonce = Math.max(nextNonce ?? 0, records[0]!.nonce + 1);
-        return drive([...records], hooks);
-      });
-    },
+    address: ctx.account.address,
+    send: (call, hooks = {}) => sends.runExclusive(() => sendCall(ctx, call, hooks)),
+    resume: (records, hooks = {}) => sends.runExclusive(() => resumeRecords(ctx, records, hooks)),
   };
 }

@@ -31,10 +31,7 @@ const OUTPUT_FOLDERS = new Set(['node_modules', 'build', 'out', 'results']);
  * Files being rewritten in parallel, to be checked once those rewrites land: remove an entry when its rewrite is
  * merged. Entries ending in `/` are folders.
  */
-const BEING_REWRITTEN: string[] = [
-  // createTxSender (289 lines) is split once pino logging and oracle metrics have landed in it.
-  'oracle/tx-sender.ts',
-];
+const BEING_REWRITTEN: string[] = [];
 
 /** Whether a file says it is generated (in its first lines), like `contracts/abis.ts`. */
 function isGenerated(text: string): boolean {

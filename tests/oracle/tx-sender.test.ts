@@ -296,4 +296,46 @@ describe('createTxSender', () => {
     }
     expect(await count()).toBe(1n);
   });
+
+  it('counts confirmations again when a reorganisation moves the mined transaction to another block', async () => {
+    let headQueries = 0;
+    const sender = createTxSender({
+      publicClient: watchedClient(() => {
+        headQueries++;
+      }),
+      account: oracle,
+      confirmations: 3,
+      pollMs: 50,
+    });
+    const signed: SignedTxRecord[] = [];
+    let settled = false;
+    const sending = sender.send(increment(12n), { onSigned: (r) => void signed.push(r) }).finally(() => {
+      settled = true;
+    });
+    await until(() => headQueries > 0, 'the sender to count confirmations of the mined transaction');
+    const first = await publicClient.getTransactionReceipt({ hash: signed[0]!.hash });
+    // replace the block holding the transaction by one at the same height holding the same signed transaction
+    await testClient.request({ method: 'anvil_reorg', params: [1, [[signed[0]!.raw, 0]]] } as never);
+    const moved = await publicClient.getTransactionReceipt({ hash: signed[0]!.hash });
+    expect(moved.blockNumber).toBe(first.blockNumber);
+    expect(moved.blockHash).not.toBe(first.blockHash);
+    // the moved receipt has one confirmation of three: the sender must keep counting, not report it confirmed
+    const queriesAfterReorg = headQueries;
+    await until(
+      () => settled || headQueries >= queriesAfterReorg + 3,
+      'the sender to look at the head again',
+    );
+    expect(settled).toBe(false);
+    const miner = setInterval(() => void testClient.mine({ blocks: 1 }).catch(() => undefined), 150);
+    try {
+      const { receipt, record } = await sending;
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      expect(record.hash).toBe(signed[0]!.hash);
+      expect(receipt.blockHash).toBe(moved.blockHash);
+      expect(head - receipt.blockNumber + 1n).toBeGreaterThanOrEqual(3n);
+    } finally {
+      clearInterval(miner);
+    }
+    expect(await count()).toBe(1n);
+  });
 });
