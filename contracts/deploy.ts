@@ -183,6 +183,13 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     privateKey: options.privateKey ?? ANVIL_FIRST_TEST_KEY,
   });
   const deployer = clients.account.address;
+  const allInstances = readInstances();
+  const depths = options.pools.map((pool) => treeDepthOf(pool, allInstances));
+  // readers scan events from here: the first deployment transaction lands in the next block
+  const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
+
+  const local = options.chainId === LOCAL_CHAIN_ID;
+  const governance = governanceOf(options.governance, deployer, local);
   // Trust root: no development key off a local chain (the RPC's chain id, not the configured one).
   const rpcChainId = await clients.publicClient.getChainId();
   if (rpcChainId !== options.chainId)
@@ -194,13 +201,6 @@ export async function deployAll(options: DeployAllOptions): Promise<Deployment> 
     instances: options.pools.flatMap((p) => [p.epochVerifierInstance, p.registrationVerifierInstance]),
     transcripts: options.ceremonyTranscripts,
   });
-  const allInstances = readInstances();
-  const depths = options.pools.map((pool) => treeDepthOf(pool, allInstances));
-  // readers scan events from here: the first deployment transaction lands in the next block
-  const startBlock = (await clients.publicClient.getBlockNumber()) + 1n;
-
-  const local = options.chainId === LOCAL_CHAIN_ID;
-  const governance = governanceOf(options.governance, deployer, local);
 
   const poseidonT3 = await deployPoseidonT3(clients);
   const timelock = (

@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zeroAddress } from 'viem';
+import { createPublicClient, http, zeroAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevelopmentKeyRefusedError } from '../../ceremony/errors.ts';
+import { artifactPaths } from '../../circuits/proving/instances.ts';
 import {
   attestationRegistryAbi,
   governanceTimelockAbi,
@@ -11,8 +14,15 @@ import {
   revenueShareTokenAbi,
   verifierRegistryAbi,
 } from '../../contracts/abis.ts';
-import { type Deployment, DeployConfigError, deployAll, type PoolDeployment } from '../../contracts/deploy.ts';
+import { ANVIL_FIRST_TEST_KEY } from '../../contracts/chain.ts';
+import {
+  DeployConfigError,
+  type Deployment,
+  deployAll,
+  type PoolDeployment,
+} from '../../contracts/deploy.ts';
 import { readDeployment } from '../../contracts/deployment.ts';
+import { startAnvil } from '../../lib/servers/anvil.ts';
 import { EPOCH_INSTANCE, REGISTRATION_INSTANCE } from './proven-pool.ts';
 import { instanceIdOf, requireCircuitBuilt, startTestChain, type TestChain } from './support.ts';
 
@@ -244,10 +254,17 @@ describe('deployAll', () => {
     ).toBe(0);
   });
 
-  it('deployAll refuses a chain other than the local one without a timelock delay', async () => {
+  it('deployAll refuses a chain id the RPC does not serve', async () => {
     await expect(
-      deployAll({ rpcUrl: chain.rpcUrl, chainId: 5, outFile: false, build: false, pools: [pool] }),
-    ).rejects.toThrow(/no timelock delay configured/);
+      deployAll({
+        rpcUrl: chain.rpcUrl,
+        chainId: 5,
+        outFile: false,
+        build: false,
+        pools: [pool],
+        governance: { minDelayS: 60 },
+      }),
+    ).rejects.toThrow(/the RPC serves chain 31337, not the configured 5/);
   });
 
   it('deployAll refuses governance the deployer cannot act through', async () => {
@@ -307,5 +324,58 @@ describe('deployAll', () => {
 
   it('readDeployment refuses a missing file with a hint', () => {
     expect(() => readDeployment(join(dir, 'missing.json'))).toThrow(/npm run deploy/);
+  });
+});
+
+describe('deployAll on a public chain (anvil playing chain 133)', () => {
+  let publicChain: Awaited<ReturnType<typeof startAnvil>>;
+
+  beforeAll(async () => {
+    publicChain = await startAnvil({ chainId: 133 });
+  });
+
+  afterAll(async () => {
+    await publicChain?.stop();
+  });
+
+  it('refuses to deploy without a timelock delay', async () => {
+    await expect(
+      deployAll({ rpcUrl: publicChain.rpcUrl, chainId: 133, outFile: false, build: false, pools: [pool] }),
+    ).rejects.toThrow(/no timelock delay configured/);
+  });
+
+  it('refuses the development verification keys (anyone who knows the published seed can forge proofs)', async () => {
+    const refusal = await deployAll({
+      rpcUrl: publicChain.rpcUrl,
+      chainId: 133,
+      outFile: false,
+      build: false,
+      pools: [pool],
+      governance: { minDelayS: 3_600 },
+    }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DevelopmentKeyRefusedError);
+    expect((refusal as DevelopmentKeyRefusedError).hint).toMatch(/npm run ceremony/);
+    // nothing was deployed: the refusal comes before the first transaction
+    const client = createPublicClient({ transport: http(publicChain.rpcUrl) });
+    expect(
+      await client.getTransactionCount({ address: privateKeyToAccount(ANVIL_FIRST_TEST_KEY).address }),
+    ).toBe(0);
+  });
+
+  it('refuses a build transcript passed off as a ceremony transcript', async () => {
+    await expect(
+      deployAll({
+        rpcUrl: publicChain.rpcUrl,
+        chainId: 133,
+        outFile: false,
+        build: false,
+        pools: [pool],
+        governance: { minDelayS: 3_600 },
+        ceremonyTranscripts: {
+          [EPOCH_INSTANCE]: artifactPaths(EPOCH_INSTANCE).dir + '/transcript.json',
+          [REGISTRATION_INSTANCE]: artifactPaths(REGISTRATION_INSTANCE).dir + '/transcript.json',
+        },
+      }),
+    ).rejects.toBeInstanceOf(DevelopmentKeyRefusedError);
   });
 });
