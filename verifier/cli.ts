@@ -15,8 +15,8 @@ import { type VerifyReport, verifyPool } from './verify-pool.ts';
 
 const USAGE = `usage: npm run verify -- --rpc <url> --pool <id> --bundles <url|dir>
   (--deployment <deployments/<chainId>.json> | --pool-registry <addr> --attestation-registry <addr>)
-  [--feed <addr>] [--token <addr>] [--vkeys <dir>] [--from <epoch>] [--to <epoch>]
-  [--disclose <reading.json>]... [--from-block <n>] [--json]`;
+  [--feed <addr>] [--token <addr>] [--vkey-dir <dir>] [--vkey <instance>=<file>]... [--production-chain]
+  [--from <epoch>] [--to <epoch>] [--disclose <reading.json>]... [--from-block <n>] [--json]`;
 
 /** Parsed command line of the verifier. */
 export interface VerifyCliOptions {
@@ -28,6 +28,10 @@ export interface VerifyCliOptions {
   feed: Address | undefined;
   token: Address | undefined;
   vkeyDir: string | undefined;
+  /** Explicit verification key files by instance name (`--vkey <instance>=<file>`). */
+  vkeyFiles?: Record<string, string>;
+  /** `--production-chain`: a development key fails whatever the chain id. */
+  treatChainAsProduction?: boolean;
   fromEpoch: number | undefined;
   toEpoch: number | undefined;
   fromBlock: bigint | undefined;
@@ -50,6 +54,9 @@ function parseVerifyOptions(argv: readonly string[]) {
       feed: { type: 'string' },
       token: { type: 'string' },
       vkeys: { type: 'string' },
+      'vkey-dir': { type: 'string' },
+      vkey: { type: 'string', multiple: true },
+      'production-chain': { type: 'boolean', default: false },
       from: { type: 'string' },
       to: { type: 'string' },
       'from-block': { type: 'string' },
@@ -58,6 +65,17 @@ function parseVerifyOptions(argv: readonly string[]) {
     },
     strict: true,
   });
+}
+
+/** `--vkey <instance>=<file>` values as a map (throws a usage error on another form). */
+function parseKeyFiles(values: readonly string[]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^([a-z0-9_]+)=(.+)$/.exec(value);
+    if (!match) throw new UsageError(`--vkey must be <instance>=<file>, got "${value}"`);
+    files[match[1]!] = match[2]!;
+  }
+  return files;
 }
 
 /** Parses the verifier's arguments (throws a usage error naming what is wrong). */
@@ -107,7 +125,9 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCliOptions {
     attestationRegistry: need('attestation-registry (or --deployment)', attestationRegistry) as Address,
     feed,
     token,
-    vkeyDir: values.vkeys,
+    vkeyDir: values['vkey-dir'] ?? values.vkeys,
+    vkeyFiles: parseKeyFiles(values.vkey ?? []),
+    treatChainAsProduction: values['production-chain'] ?? false,
     fromEpoch: positive('from', values.from),
     toEpoch: positive('to', values.to),
     fromBlock,
@@ -133,6 +153,8 @@ export async function runVerify(options: VerifyCliOptions): Promise<VerifyReport
     token: options.token,
     bundles: openBundleSource(options.bundles),
     vkeyDir: options.vkeyDir,
+    vkeyFiles: options.vkeyFiles,
+    treatChainAsProduction: options.treatChainAsProduction,
     fromEpoch: options.fromEpoch,
     toEpoch: options.toEpoch,
     fromBlock: options.fromBlock,
@@ -168,13 +190,13 @@ export async function runVerify(options: VerifyCliOptions): Promise<VerifyReport
 /** Human-readable report. */
 export function formatReport(report: VerifyReport): string {
   const lines = [`pool ${report.poolId}, epochs ${report.epochs.from}..${report.epochs.to}`];
-  const mark = (f: Finding) => (f.ok ? 'ok  ' : 'FAIL');
+  const mark = (f: Finding) => (!f.ok ? 'FAIL' : f.warning ? 'WARN' : 'ok  ');
   for (const f of report.findings)
     lines.push(`  ${mark(f)} ${f.check.padEnd(12)} ${f.subject}: ${f.message}`);
   const failed = report.findings.filter((f) => !f.ok);
   lines.push(
     failed.length === 0
-      ? `VERIFIED: ${report.findings.length} checks passed`
+      ? `VERIFIED: ${report.findings.length} checks passed (${report.findings.filter((f) => f.warning).length} warnings)`
       : `NOT VERIFIED: ${failed.length} of ${report.findings.length} checks failed; first: ${failed[0]!.check} ${failed[0]!.subject}: ${failed[0]!.message}`,
   );
   return lines.join('\n');
