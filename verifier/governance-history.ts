@@ -62,7 +62,21 @@ export async function tokenChanges(scope: GovernanceScope): Promise<Finding[]> {
     scope.client.getContractEvents({ ...common, eventName: 'Transfer', args: { from: zeroAddress } }),
   ]);
   const findings: Finding[] = [];
-  for (const log of rates)
+  const issuanceTx = await issuanceTransaction(scope.client, scope.token, [...rates, ...feeds]);
+  const atIssuance = (log: { transactionHash: Hex }) => log.transactionHash === issuanceTx;
+  for (const log of rates.filter(atIssuance))
+    findings.push(
+      pass('payout', 'conversion rate', `fixed rate ${log.args.newStablecoinPerMinorE18} at issuance`),
+    );
+  for (const log of feeds.filter(atIssuance))
+    findings.push(
+      pass(
+        'payout',
+        'FX feed',
+        `FX feed ${log.args.feed} at issuance, max age ${log.args.maxAgeS} s, answers ${log.args.minAnswer}..${log.args.maxAnswer}`,
+      ),
+    );
+  for (const log of rates.filter((l) => !atIssuance(l)))
     findings.push(
       warn(
         'payout',
@@ -70,7 +84,7 @@ export async function tokenChanges(scope: GovernanceScope): Promise<Finding[]> {
         `rate changed at block ${log.blockNumber}: ${log.args.oldStablecoinPerMinorE18} -> ${log.args.newStablecoinPerMinorE18} (units per minor unit, 1e18)`,
       ),
     );
-  for (const log of feeds)
+  for (const log of feeds.filter((l) => !atIssuance(l)))
     findings.push(
       warn(
         'payout',
@@ -100,6 +114,21 @@ export async function tokenChanges(scope: GovernanceScope): Promise<Finding[]> {
     ),
   );
   return findings;
+}
+
+/**
+ * The token's deployment transaction among the transactions of `logs` (the constructor emits the initial rate or
+ * FX feed event), or undefined when none of them deployed it (the history starts later).
+ */
+async function issuanceTransaction(
+  client: PublicClient,
+  token: Address,
+  logs: readonly { transactionHash: Hex; blockNumber: bigint }[],
+): Promise<Hex | undefined> {
+  const first = [...logs].sort((a, b) => (a.blockNumber < b.blockNumber ? -1 : 1))[0];
+  if (!first) return undefined;
+  const receipt = await client.getTransactionReceipt({ hash: first.transactionHash });
+  return receipt.contractAddress?.toLowerCase() === token.toLowerCase() ? first.transactionHash : undefined;
 }
 
 /** A human description of a scheduled call to the registry or the token, and whether it concerns the pool. */

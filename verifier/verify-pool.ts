@@ -654,4 +654,3 @@ async function checkGovernance(ctx: PoolContext): Promise<Finding[]> {
   ]);
   return [...verifiers, ...token, ...pending];
 }
-
