@@ -32,6 +32,21 @@ describe('verify CLI arguments', () => {
     });
   });
 
+  it('takes the investor keys and the production flag', () => {
+    const args = [...required, '--pool-registry', '0x01', '--attestation-registry', '0x02'];
+    expect(
+      parseVerifyArgs([...args, '--vkey-dir', 'keys', '--vkey', 'epoch_demo=e.json', '--production-chain']),
+    ).toMatchObject({ vkeyDir: 'keys', vkeyFiles: { epoch_demo: 'e.json' }, treatChainAsProduction: true });
+    expect(parseVerifyArgs(args)).toMatchObject({
+      vkeyDir: undefined,
+      vkeyFiles: {},
+      treatChainAsProduction: false,
+    });
+    expect(() => parseVerifyArgs([...args, '--vkey', 'e.json'])).toThrow(
+      '--vkey must be <instance>=<file>, got "e.json"',
+    );
+  });
+
   it('names what is wrong in a usage error', () => {
     expect(() => parseVerifyArgs(['--pool', '1'])).toThrow('--rpc is required');
     expect(() => parseVerifyArgs([...required])).toThrow(/--pool-registry \(or --deployment\) is required/);
@@ -54,5 +69,18 @@ describe('verify CLI arguments', () => {
     expect(text.split('\n').at(-1)).toBe(
       'NOT VERIFIED: 1 of 2 checks failed; first: feed feed round 2: feed answer 1 differs',
     );
+    const warned = formatReport({
+      poolId: 1,
+      ok: true,
+      epochs: { from: 1, to: 2 },
+      findings: [
+        { check: 'key-trust', subject: 'key of epoch_test', ok: true, warning: true, message: 'dev' },
+      ],
+    });
+    expect(warned.split('\n')).toEqual([
+      'pool 1, epochs 1..2',
+      '  WARN key-trust    key of epoch_test: dev',
+      'VERIFIED: 1 checks passed (1 warnings)',
+    ]);
   });
 });
