@@ -313,11 +313,14 @@ function checkKeyTrust(ctx: PoolContext, key: ResolvedKey): Finding {
 async function checkProofs(ctx: PoolContext, keys: PoolKeys): Promise<ProofResults> {
   const results: ProofResults = { findings: [], provenRevenue: new Map(), failedBatches: new Map() };
   const chainAt = chainReader(ctx);
+  const validBundles = new Map<ProofKind, ProofBundle>();
   for (const event of ctx.events) {
     if (event.kind === 'finalised') continue;
     if (event.kind === 'batch' && (event.epoch < ctx.from || event.epoch > ctx.to)) continue;
-    const { finding, reason } = await checkAttestation(ctx, keys, event, chainAt);
+    const { finding, reason, bundle } = await checkAttestation(ctx, keys, event, chainAt);
     results.findings.push(finding);
+    const kind: ProofKind = event.kind === 'batch' ? 'epoch' : 'registration';
+    if (finding.ok && bundle && !validBundles.has(kind)) validBundles.set(kind, bundle);
     if (event.kind !== 'batch') continue;
     if (finding.ok) {
       results.provenRevenue.set(
@@ -330,7 +333,43 @@ async function checkProofs(ctx: PoolContext, keys: PoolKeys): Promise<ProofResul
       results.failedBatches.set(event.epoch, failed);
     }
   }
+  const probes: Finding[] = [];
+  for (const [kind, bundle] of validBundles) probes.push(await probeVerifier(ctx, keys[kind]!, kind, bundle));
+  results.findings.unshift(...probes);
   return results;
+}
+
+/**
+ * The pool's on-chain verifier must reject a valid proof once one public signal (the pool id) is changed: a
+ * verifier that accepts it checks nothing, whatever constants it embeds.
+ */
+async function probeVerifier(
+  ctx: PoolContext,
+  key: ResolvedKey,
+  kind: ProofKind,
+  bundle: ProofBundle,
+): Promise<Finding> {
+  const subject = `verifier of ${key.instance}`;
+  const { proof, pubSignals } = calldataArgs(bundle.calldata);
+  const altered = [pubSignals[0]! + 1n, ...pubSignals.slice(1)];
+  let accepted: boolean;
+  try {
+    accepted = (await ctx.client.readContract({
+      address: kind === 'epoch' ? ctx.pool.epochVerifier : ctx.pool.registrationVerifier,
+      abi: kind === 'epoch' ? iEpochBatchVerifierAbi : iRegistrationBatchVerifierAbi,
+      functionName: 'verifyProof',
+      args: [proof.a, proof.b, proof.c, altered as never],
+    } as never)) as boolean;
+  } catch {
+    accepted = false;
+  }
+  return accepted
+    ? fail(
+        'verifier-key',
+        subject,
+        `on-chain verifier for instance ${key.instance} accepts a valid proof with an altered public signal`,
+      )
+    : pass('verifier-key', subject, 'on-chain verifier rejects a valid proof with an altered public signal');
 }
 
 /** `PoolRegistry.chainAt(poolId, count)`, cached. */
@@ -414,7 +453,7 @@ async function checkAttestation(
   keys: PoolKeys,
   event: AttestationOf<'batch'> | AttestationOf<'registration'>,
   chainAt: (count: number) => Promise<bigint>,
-): Promise<{ finding: Finding; reason: string }> {
+): Promise<{ finding: Finding; reason: string; bundle?: ProofBundle }> {
   const kind: ProofKind = event.kind === 'batch' ? 'epoch' : 'registration';
   const subject =
     event.kind === 'batch'
@@ -454,7 +493,7 @@ async function checkAttestation(
       ),
       reason: "does not match the chain's record",
     };
-  return verifyBundleProof(ctx, key, kind, bundle, signals, subject);
+  return { ...(await verifyBundleProof(ctx, key, kind, bundle, signals, subject)), bundle };
 }
 
 /** snarkjs with the investor's key, and the pool's on-chain verifier with the exact calldata. */

@@ -93,6 +93,8 @@ describe('verifier keys, signals and bindings chosen by the chain, not the opera
     expect(report.findings.filter((f) => f.check === 'verifier-key').map(line)).toEqual([
       `verifier-key | verifier of epoch_test | ${pool1().epochVerifier} embeds every constant of the given verification key`,
       `verifier-key | verifier of registration_test | ${pool1().registrationVerifier} embeds every constant of the given verification key`,
+      'verifier-key | verifier of registration_test | on-chain verifier rejects a valid proof with an altered public signal',
+      'verifier-key | verifier of epoch_test | on-chain verifier rejects a valid proof with an altered public signal',
     ]);
     expect(warnings(report)).toEqual([
       expect.stringMatching(
@@ -246,6 +248,7 @@ describe('governance and payouts over time', () => {
           `^verifier-key \\| verifier of epoch_test \\| on-chain verifier for instance epoch_test \\(${alwaysTrue}\\) does not embed the given verification key \\(36 constants missing`,
         ),
       ),
+      'verifier-key | verifier of epoch_test | on-chain verifier for instance epoch_test accepts a valid proof with an altered public signal',
     ]);
     expect(warnings(report)).toContainEqual(
       expect.stringMatching(
