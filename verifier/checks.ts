@@ -4,9 +4,38 @@ export interface Finding {
   check: string;
   /** What was checked, e.g. `epoch 3 batch 1`. */
   subject: string;
+  /** False fails the pool; a warning holds (`ok` true) but is shown for the investor to judge. */
   ok: boolean;
   message: string;
+  /** Set on a finding that does not fail the pool but needs the investor's attention. */
+  warning?: true;
+  /** The subject of the failed finding this one follows from (e.g. `epoch 3 batch 2`). */
+  cause?: string;
 }
+
+/** A finding that holds. */
+export const pass = (check: string, subject: string, message: string): Finding => ({
+  check,
+  subject,
+  ok: true,
+  message,
+});
+/** A finding that fails the pool. */
+export const fail = (check: string, subject: string, message: string, cause?: string): Finding => ({
+  check,
+  subject,
+  ok: false,
+  message,
+  ...(cause === undefined ? {} : { cause }),
+});
+/** A finding that holds but needs the investor's attention. */
+export const warn = (check: string, subject: string, message: string): Finding => ({
+  check,
+  subject,
+  ok: true,
+  message,
+  warning: true,
+});
 
 /** A registration or batch attestation, or an epoch finalisation, as read from the chain's events. */
 export type AttestationEvent =
@@ -146,6 +175,8 @@ export interface DistributionRecord {
   stablecoinPerMinorE18: bigint;
   requiredUnits: bigint;
   depositedUnits: bigint;
+  /** When `recordUndistributed` fixed the amount (0 when it did not). */
+  recordedAt?: bigint;
 }
 
 /** Units owed to holders for `revenueMinor`: floor(revenue x bps x rate / (10,000 x 10^18)), as the token computes. */
@@ -198,4 +229,38 @@ export function checkDistribution(
     ok: true,
     message: `funded: ${record.depositedUnits} of ${record.requiredUnits} units`,
   };
+}
+
+/** Timing of an epoch's distribution duty: finalised at `finalisedAtS`, due `graceS` seconds later. */
+export interface DistributionDue {
+  finalisedAtS: bigint;
+  graceS: number;
+  nowS: bigint;
+}
+
+/**
+ * Checks an epoch that was finalised but not distributed: a warning within the grace period, a failure past it
+ * unless anyone recorded it (`recordUndistributed`), whose required amount is then owed in full (a warning that
+ * shows the recorded shortfall).
+ */
+export function checkUndistributed(epoch: number, record: DistributionRecord, due: DistributionDue): Finding {
+  const subject = `epoch ${epoch} distribution`;
+  const dueAtS = due.finalisedAtS + BigInt(due.graceS);
+  if (record.recordedAt !== undefined && record.recordedAt !== 0n)
+    return warn(
+      'distribution',
+      subject,
+      `not distributed; recorded as undistributed at ${record.recordedAt}: required ${record.requiredUnits} units at rate ${record.stablecoinPerMinorE18}, shortfall ${record.requiredUnits - record.depositedUnits}`,
+    );
+  if (due.nowS < dueAtS)
+    return warn(
+      'distribution',
+      subject,
+      `not distributed yet; the grace period ends at ${dueAtS} (in ${dueAtS - due.nowS} s)`,
+    );
+  return fail(
+    'distribution',
+    subject,
+    `not distributed within the grace period: finalised at ${due.finalisedAtS}, due at ${dueAtS}, not recorded (anyone may call recordUndistributed(${epoch}))`,
+  );
 }

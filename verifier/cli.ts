@@ -39,6 +39,10 @@ export interface VerifyCliOptions {
   feed: Address | undefined;
   token: Address | undefined;
   vkeyDir: string | undefined;
+  /** Explicit verification key files by instance name (`--vkey <instance>=<file>`). */
+  vkeyFiles?: Record<string, string>;
+  /** `--production-chain`: a development key fails whatever the chain id. */
+  treatChainAsProduction?: boolean;
   fromEpoch: number | undefined;
   toEpoch: number | undefined;
   fromBlock: bigint | undefined;
@@ -62,11 +66,28 @@ export interface VerifyFlags {
   feed?: Address;
   token?: Address;
   vkeys?: string;
+  vkeyDir?: string;
+  vkey?: string[];
+  productionChain?: boolean;
   from?: number;
   to?: number;
   fromBlock?: bigint;
   disclose?: string[];
   json?: boolean;
+}
+
+/** `--vkey <instance>=<file>` values as a map (throws a usage error on another form). */
+function parseKeyFiles(values: readonly string[]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^([a-z0-9_]+)=(.+)$/.exec(value);
+    if (!match)
+      throw new UsageError(`--vkey must be <instance>=<file>, got "${value}"`, {
+        hint: 'e.g. --vkey epoch_demo=keys/epoch_demo.json',
+      });
+    files[match[1] as string] = match[2] as string;
+  }
+  return files;
 }
 
 /**
@@ -96,7 +117,9 @@ export function resolveVerifyOptions(flags: VerifyFlags): VerifyCliOptions {
     attestationRegistry,
     feed,
     token,
-    vkeyDir: flags.vkeys,
+    vkeyDir: flags.vkeyDir ?? flags.vkeys,
+    vkeyFiles: parseKeyFiles(flags.vkey ?? []),
+    treatChainAsProduction: flags.productionChain ?? false,
     fromEpoch: flags.from,
     toEpoch: flags.to,
     fromBlock,
@@ -122,6 +145,8 @@ export async function runVerify(options: VerifyCliOptions): Promise<VerifyReport
     token: options.token,
     bundles: openBundleSource(options.bundles),
     vkeyDir: options.vkeyDir,
+    vkeyFiles: options.vkeyFiles,
+    treatChainAsProduction: options.treatChainAsProduction,
     fromEpoch: options.fromEpoch,
     toEpoch: options.toEpoch,
     fromBlock: options.fromBlock,
@@ -157,13 +182,13 @@ export async function runVerify(options: VerifyCliOptions): Promise<VerifyReport
 /** Human-readable report. */
 export function formatReport(report: VerifyReport): string {
   const lines = [`pool ${report.poolId}, epochs ${report.epochs.from}..${report.epochs.to}`];
-  const mark = (f: Finding) => (f.ok ? 'ok  ' : 'FAIL');
+  const mark = (f: Finding) => (!f.ok ? 'FAIL' : f.warning ? 'WARN' : 'ok  ');
   for (const f of report.findings)
     lines.push(`  ${mark(f)} ${f.check.padEnd(12)} ${f.subject}: ${f.message}`);
   const failed = report.findings.filter((f) => !f.ok);
   lines.push(
     failed.length === 0
-      ? `VERIFIED: ${report.findings.length} checks passed`
+      ? `VERIFIED: ${report.findings.length} checks passed (${report.findings.filter((f) => f.warning).length} warnings)`
       : `NOT VERIFIED: ${failed.length} of ${report.findings.length} checks failed; first: ${failed[0]!.check} ${failed[0]!.subject}: ${failed[0]!.message}`,
   );
   return lines.join('\n');
@@ -195,7 +220,20 @@ export function buildVerifyProgram(io?: CliIo): Command {
     .option('--attestation-registry <addr>', 'AttestationRegistry address', parseAddressArg)
     .option('--feed <addr>', "the pool's revenue feed", parseAddressArg)
     .option('--token <addr>', "the pool's revenue-share token", parseAddressArg)
-    .option('--vkeys <dir>', 'verification keys by circuit instance (default build/circuits)')
+    .option(
+      '--vkey-dir <dir>',
+      "the investor's verification keys, <dir>/<instance>/verification_key.json (default build/circuits)",
+    )
+    .option('--vkeys <dir>', 'the same as --vkey-dir')
+    .option(
+      '--vkey <instance=file>',
+      'a verification key file for one circuit instance (repeatable)',
+      collect,
+    )
+    .option(
+      '--production-chain',
+      'treat the chain as a production chain: a development key fails whatever the chain id',
+    )
     .option('--from <epoch>', 'first epoch', parsePositiveInt)
     .option('--to <epoch>', 'last epoch', parsePositiveInt)
     .option('--from-block <n>', 'first block of the event scan', parseBigIntArg)

@@ -1,8 +1,8 @@
 import { leafHash } from '../circuits/model/leaf.ts';
 import type { PoolState } from '../circuits/model/pool-state.ts';
 import { rootFromPath } from '../circuits/model/state-tree.ts';
-import { type PublicKey, type SignedReading, verifyReading } from '../protocol/index.ts';
 import { epochBounds, type PoolSchedule } from '../oracle/epochs.ts';
+import { type PublicKey, type SignedReading, verifyReading } from '../protocol/index.ts';
 import type { Finding } from './checks.ts';
 
 /**

@@ -3,6 +3,7 @@ import {
   type AttestationEvent,
   checkDistribution,
   checkRootChain,
+  checkUndistributed,
   requiredUnitsFor,
 } from '../../verifier/checks.ts';
 
@@ -133,5 +134,45 @@ describe('checkDistribution', () => {
     expect(checkDistribution(1, 9_999n, 7_000, record(9_800_000n)).message).toMatch(/proven revenue is 9999/);
     expect(checkDistribution(1, 10_000n, 7_000, { ...record(9_800_000n), requiredUnits: 1n }).ok).toBe(false);
     expect(checkDistribution(1, 10_000n, 5_000, record(9_800_000n)).ok).toBe(false);
+  });
+});
+
+describe('checkUndistributed', () => {
+  const record = {
+    revenueMinor: 0n,
+    investorShareBps: 0,
+    distributedAt: 0n,
+    stablecoinPerMinorE18: 0n,
+    requiredUnits: 0n,
+    depositedUnits: 0n,
+    recordedAt: 0n,
+  };
+  const due = { finalisedAtS: 1_000n, graceS: 100, nowS: 1_050n };
+
+  it('warns within the grace period and fails past it', () => {
+    expect(checkUndistributed(3, record, due)).toMatchObject({
+      ok: true,
+      warning: true,
+      message: 'not distributed yet; the grace period ends at 1100 (in 50 s)',
+    });
+    expect(checkUndistributed(3, record, { ...due, nowS: 1_100n })).toMatchObject({
+      ok: false,
+      message:
+        'not distributed within the grace period: finalised at 1000, due at 1100, not recorded (anyone may call recordUndistributed(3))',
+    });
+  });
+
+  it('shows the recorded shortfall of a recorded epoch as a warning', () => {
+    const recorded = {
+      ...record,
+      recordedAt: 1_200n,
+      requiredUnits: 2_940_000n,
+      stablecoinPerMinorE18: 1_400n * 10n ** 18n,
+    };
+    expect(checkUndistributed(3, recorded, { ...due, nowS: 1_300n })).toMatchObject({
+      ok: true,
+      warning: true,
+      message: `not distributed; recorded as undistributed at 1200: required 2940000 units at rate ${1_400n * 10n ** 18n}, shortfall 2940000`,
+    });
   });
 });

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildVerifyProgram, formatReport, resolveVerifyOptions } from '../../verifier/cli.ts';
 import { validDeployment } from '../contracts/deployment-fixture.ts';
-import { runProgram, runScript } from '../support/cli.ts';
 import { tempDir } from '../oracle/support/harness.ts';
+import { runProgram, runScript } from '../support/cli.ts';
 
 const cli = (args: string[]) => runProgram(buildVerifyProgram, args);
 
@@ -26,6 +26,33 @@ describe('verify CLI arguments', () => {
       fromEpoch: 3,
       json: true,
     });
+  });
+
+  it('takes the investor keys and the production flag', async () => {
+    const base = {
+      ...flags,
+      poolRegistry: `0x${'1'.repeat(40)}` as const,
+      attestationRegistry: `0x${'2'.repeat(40)}` as const,
+    };
+    expect(
+      resolveVerifyOptions({ ...base, vkeyDir: 'keys', vkey: ['epoch_demo=e.json'], productionChain: true }),
+    ).toMatchObject({ vkeyDir: 'keys', vkeyFiles: { epoch_demo: 'e.json' }, treatChainAsProduction: true });
+    expect(resolveVerifyOptions(base)).toMatchObject({
+      vkeyDir: undefined,
+      vkeyFiles: {},
+      treatChainAsProduction: false,
+    });
+    const bad = await cli([
+      ...required,
+      '--pool-registry',
+      base.poolRegistry,
+      '--attestation-registry',
+      base.attestationRegistry,
+      '--vkey',
+      'e.json',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--vkey must be <instance>=<file>, got "e.json"');
   });
 
   it('prints help for the program and the pool command (exit 0)', async () => {
@@ -80,5 +107,18 @@ describe('verify CLI arguments', () => {
     expect(text.split('\n').at(-1)).toBe(
       'NOT VERIFIED: 1 of 2 checks failed; first: feed feed round 2: feed answer 1 differs',
     );
+    const warned = formatReport({
+      poolId: 1,
+      ok: true,
+      epochs: { from: 1, to: 2 },
+      findings: [
+        { check: 'key-trust', subject: 'key of epoch_test', ok: true, warning: true, message: 'dev' },
+      ],
+    });
+    expect(warned.split('\n')).toEqual([
+      'pool 1, epochs 1..2',
+      '  WARN key-trust    key of epoch_test: dev',
+      'VERIFIED: 1 checks passed (1 warnings)',
+    ]);
   });
 });
