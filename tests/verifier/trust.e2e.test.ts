@@ -98,7 +98,7 @@ describe('verifier keys, signals and bindings chosen by the chain, not the opera
     ]);
     expect(warnings(report)).toEqual([
       expect.stringMatching(
-        /^key-trust \| key of epoch_test \| development key \(.*single-party development setup transcript.*allowed on the local chain 31337$/,
+        /^key-trust \| key of epoch_test \| development key \(.*development powers of tau.*allowed on the local chain 31337$/,
       ),
       expect.stringMatching(/^key-trust \| key of registration_test \| development key /),
       expect.stringMatching(
