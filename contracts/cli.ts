@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import {
   type CliIo,
   type Command,
@@ -17,6 +17,7 @@ import {
   InvalidArgumentError,
   intArg,
   Option,
+  parseAddressArg,
   parseHttpUrlArg,
   parsePositiveInt,
   parsePrivateKeyArg,
@@ -52,6 +53,11 @@ export function defaultPools(options: {
 }
 
 /** Refuses anvil's public test key off a local development chain. */
+/** Collects repeated address options into a list. */
+function collectAddress(text: string, previous: Address[] | undefined): Address[] {
+  return [...(previous ?? []), parseAddressArg(text)];
+}
+
 /** Collects repeated `--ceremony instance=path` options into a record. */
 function collectCeremony(text: string, previous: Record<string, string>): Record<string, string> {
   const match = /^([a-z0-9_]+)=(.+)$/.exec(text);
@@ -112,6 +118,26 @@ export function buildDeployProgram(io?: CliIo): Command {
     .addOption(new Option('--out <path>', 'deployment file (default deployments/<chainId>.json)'))
     .addOption(
       new Option(
+        '--timelock-delay <s>',
+        'minimum delay of every governed change (required off a local chain)',
+      )
+        .env('TIMELOCK_DELAY_S')
+        .argParser(intArg({ min: 0, max: 365 * 86_400 })),
+    )
+    .addOption(
+      new Option(
+        '--proposer <addr>',
+        'an account that may schedule governed changes (repeatable; default the deployer)',
+      ).argParser(collectAddress),
+    )
+    .addOption(
+      new Option(
+        '--executor <addr>',
+        'an account that may execute ready changes (repeatable; default the deployer)',
+      ).argParser(collectAddress),
+    )
+    .addOption(
+      new Option(
         '--ceremony <instance=transcript>',
         "a finalized ceremony's transcript.json for a circuit instance (repeat per instance); required off a local chain",
       )
@@ -132,6 +158,11 @@ export function buildDeployProgram(io?: CliIo): Command {
         privateKey,
         pools: defaultPools({ epochLengthS: options.epochLength, genesisTs: options.genesis }),
         ceremonyTranscripts: options.ceremony,
+        governance: {
+          ...(options.timelockDelay !== undefined ? { minDelayS: options.timelockDelay } : {}),
+          ...(options.proposer ? { proposers: options.proposer } : {}),
+          ...(options.executor ? { executors: options.executor } : {}),
+        },
         ...(options.out ? { outFile: options.out } : {}),
       });
       print(deployment);

@@ -1,11 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildDeployProgram, deployerKey } from '../../contracts/cli.ts';
 import { ANVIL_FIRST_TEST_KEY } from '../../contracts/chain.ts';
-import { runProgram, runScript } from '../support/cli.ts';
+import { buildDeployProgram, deployerKey } from '../../contracts/cli.ts';
+import { startAnvil } from '../../lib/servers/anvil.ts';
 import { tempDir } from '../gateway/support.ts';
+import { runProgram, runScript } from '../support/cli.ts';
 import { validDeployment } from './deployment-fixture.ts';
+
+/** anvil's second well-known key: a key that is not refused as "anvil's public first key". */
+const ANVIL_SECOND_TEST_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
 describe('deploy CLI', () => {
   it('prints help for the program and its subcommands (exit 0)', async () => {
@@ -34,6 +38,33 @@ describe('deploy CLI', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(deployerKey(31337, undefined)).toBe(ANVIL_FIRST_TEST_KEY);
     expect(deployerKey(1337, undefined)).toBe(ANVIL_FIRST_TEST_KEY);
+  });
+
+  it('refuses the development verification keys on a public chain, with the ceremony in the hint (exit 1)', async () => {
+    const chain = await startAnvil({ chainId: 133 });
+    try {
+      const env = { ...process.env, DEPLOYER_PRIVATE_KEY: ANVIL_SECOND_TEST_KEY };
+      const args = [
+        '--chain-id',
+        '133',
+        '--rpc',
+        chain.rpcUrl,
+        '--timelock-delay',
+        '3600',
+        '--out',
+        join(tempDir(), 'd.json'),
+      ];
+      const run = await runScript('contracts/cli.ts', args, env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/development/);
+      expect(run.stderr).toMatch(/hint: .*npm run ceremony/);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      const withoutDelay = await runScript('contracts/cli.ts', args.slice(0, 4), env);
+      expect(withoutDelay.code).toBe(1);
+      expect(withoutDelay.stderr).toContain('no timelock delay configured');
+    } finally {
+      await chain.stop();
+    }
   });
 
   it('check validates a deployment file and names a wrong field (exit 1)', async () => {
