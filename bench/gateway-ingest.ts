@@ -37,7 +37,7 @@ import {
   signReading,
   topicFor,
 } from '../protocol/index.ts';
-import { createProgram, parsePositiveInt } from '../lib/cli/index.ts';
+import { createProgram, Option, parsePositiveInt } from '../lib/cli/index.ts';
 import { intListArg, nameListArg, parseBenchCommandLine } from './support/cli.ts';
 import { startMosquitto } from '../tests/support/mosquitto.ts';
 
@@ -52,30 +52,31 @@ export function buildGatewayIngestBenchProgram() {
     .option('--messages <n>', 'pre-signed readings of the throughput runs', parsePositiveInt, 60_000)
     .option('--devices <n>', 'devices of the throughput runs', parsePositiveInt, 5_000)
     .option('--threads <n>', 'signature verification threads of the gateway', parsePositiveInt, 2)
-    .option(
-      '--latency-rate <list>',
-      'comma-separated rates (readings/s) of the latency runs',
-      intListArg(1),
-      [1_000, 300],
+    .addOption(
+      new Option('--latency-rate <list>', 'comma-separated rates (readings/s) of the latency runs')
+        .argParser(intListArg(1))
+        .default([1_000, 300], '1000,300'),
     )
     .option('--latency-seconds <n>', 'seconds of each latency run', parsePositiveInt, 10)
-    .option(
-      '--memory <list>',
-      'comma-separated registered-device counts of the memory runs',
-      intListArg(1),
-      [10_000, 20_000],
+    .addOption(
+      new Option('--memory <list>', 'comma-separated registered-device counts of the memory runs')
+        .argParser(intListArg(1))
+        .default([10_000, 20_000], '10000,20000'),
     )
     .option(
       '--memory-child <devices>',
       'internal: run one memory measurement in this process',
       parsePositiveInt,
     )
-    .option(`--skip <parts>`, `comma-separated parts to skip (${PARTS.join(', ')})`, nameListArg(PARTS), [])
-    .option(
-      '--rate <list>',
-      'offered rates (readings/s) of paced throughput runs, after the burst runs',
-      intListArg(1),
-      [5_000],
+    .addOption(
+      new Option(`--skip <parts>`, `comma-separated parts to skip (${PARTS.join(', ')})`)
+        .argParser(nameListArg(PARTS))
+        .default([], 'none'),
+    )
+    .addOption(
+      new Option('--rate <list>', 'offered rates (readings/s) of paced throughput runs, after the burst runs')
+        .argParser(intListArg(1))
+        .default([5_000], '5000'),
     )
     .option(
       '--profile-publisher <dir>',

@@ -16,7 +16,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createProgram, intArg, oneOf, parsePositiveInt, runCli, UsageError } from '../lib/cli/index.ts';
+import {
+  createProgram,
+  intArg,
+  Option,
+  oneOf,
+  parsePositiveInt,
+  runCli,
+  UsageError,
+} from '../lib/cli/index.ts';
 import { intListArg } from './support/cli.ts';
 
 const run = promisify(execFile);
@@ -159,12 +167,15 @@ export function buildPtauDevBenchProgram() {
     'bench:ptau',
     'Benchmark of the development powers of tau (writes bench/results/ptau-dev.json)',
   )
-    .option('--powers <list>', 'comma-separated powers of the development ptau', intListArg(1), [14, 16, 18])
-    .option(
-      '--snarkjs <list>',
-      "comma-separated powers of snarkjs's own ceremony (empty: none)",
-      intListArg(1),
-      [10, 12],
+    .addOption(
+      new Option('--powers <list>', 'comma-separated powers of the development ptau')
+        .argParser(intListArg(1))
+        .default([14, 16, 18], '14,16,18'),
+    )
+    .addOption(
+      new Option('--snarkjs <list>', "comma-separated powers of snarkjs's own ceremony (empty: none)")
+        .argParser(intListArg(1))
+        .default([10, 12], '10,12'),
     )
     .option('--threads <n>', 'worker threads', parsePositiveInt, 2)
     .option(
