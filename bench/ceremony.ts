@@ -13,7 +13,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as snarkjs from 'snarkjs';
 import { requiredPtauPower } from '../circuits/build.ts';
 import { artifactPaths } from '../circuits/proving/instances.ts';
@@ -21,6 +20,8 @@ import { terminateSnarkjs } from '../ceremony/snarkjs-curve.ts';
 import { applyBeacon, contribute, finalizeCeremony, importPtau, initCeremony } from '../ceremony/steps.ts';
 import { verifyTranscript } from '../ceremony/verify.ts';
 import { ensureDevPtau } from '../dev-ptau/dev-ptau.ts';
+import { createProgram } from '../lib/cli/index.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 
 type Step = { step: string; seconds: number; loadBefore: number; loadAfter: number };
 
@@ -35,9 +36,17 @@ async function timed(steps: Step[], step: string, work: () => Promise<unknown>):
   );
 }
 
-const { values } = parseArgs({
-  options: { instance: { type: 'string', default: 'epoch_demo' }, ptau: { type: 'string' } },
-});
+/** The command line of the ceremony benchmark. */
+export function buildCeremonyBenchProgram() {
+  return createProgram(
+    'bench:ceremony',
+    'Benchmark of a three-party phase-2 ceremony (writes bench/results/ceremony.json)',
+  )
+    .option('--instance <name>', 'circuit instance of the ceremony', 'epoch_demo')
+    .option('--ptau <path>', 'prepared ptau to import (default: the development ptau of the needed power)');
+}
+
+const { options: values } = await parseBenchCommandLine(buildCeremonyBenchProgram());
 const instance = values.instance;
 const r1csPath = artifactPaths(instance).r1cs;
 const info = await snarkjs.r1cs.info(r1csPath, undefined);

@@ -14,12 +14,21 @@ import * as snarkjs from 'snarkjs';
 import { terminateCurves } from '../circuits/build.ts';
 import { artifactPaths, loadInstances, PROJECT_ROOT } from '../circuits/proving/instances.ts';
 import { proveBatch, verifyBatchProof } from '../circuits/proving/prove.ts';
+import { createProgram, parsePositiveInt } from '../lib/cli/index.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
-const args = process.argv.slice(2);
-const runsIndex = args.indexOf('--runs');
-const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 3;
-const names = args.filter((a, i) => !a.startsWith('--') && (runsIndex < 0 || i !== runsIndex + 1));
+/** The command line of the circuits benchmark. */
+export function buildCircuitsBenchProgram() {
+  return createProgram('bench:circuits', 'Benchmark of the circuits (writes bench/results/circuits.json)')
+    .argument('[instances...]', 'instance names (default: every instance)')
+    .option('--runs <n>', 'proofs per instance', parsePositiveInt, 3);
+}
+
+const {
+  args: [names],
+  options: { runs },
+} = await parseBenchCommandLine(buildCircuitsBenchProgram());
 
 function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);

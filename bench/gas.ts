@@ -37,8 +37,19 @@ import {
 } from '../tests/contracts/support.ts';
 import { CONVERSION_MODE, tokenArgs, tokenIssuance } from '../tests/contracts/token-fixture.ts';
 import { startAnvil } from '../lib/servers/anvil.ts';
+import { createProgram } from '../lib/cli/index.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 import { fullBatchInput } from './support/full-batch.ts';
 
+/** The command line of the gas benchmark (no options: it measures every instance pair with built keys). */
+export function buildGasBenchProgram() {
+  return createProgram(
+    'bench:gas',
+    'Gas of the on-chain operations on anvil with real Groth16 proofs (writes bench/results/gas.json)',
+  );
+}
+
+await parseBenchCommandLine(buildGasBenchProgram());
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const instances = loadInstances();
 

@@ -22,7 +22,6 @@ import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.ts';
 import { sha256Hex } from '../gateway/broker-auth.ts';
@@ -38,24 +37,54 @@ import {
   signReading,
   topicFor,
 } from '../protocol/index.ts';
+import { createProgram, Option, parsePositiveInt } from '../lib/cli/index.ts';
+import { intListArg, nameListArg, parseBenchCommandLine } from './support/cli.ts';
 import { startMosquitto } from '../tests/support/mosquitto.ts';
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '60000' },
-    devices: { type: 'string', default: '5000' },
-    threads: { type: 'string', default: '2' },
-    'latency-rate': { type: 'string', default: '1000,300' },
-    'latency-seconds': { type: 'string', default: '10' },
-    memory: { type: 'string', default: '10000,20000' },
-    'memory-child': { type: 'string' },
-    skip: { type: 'string', default: '' },
-    /** Offered rates (readings/s) of paced throughput runs, after the burst runs (default: the 5,000/s goal). */
-    rate: { type: 'string', default: '5000' },
-    /** Writes a CPU profile of the publisher process (with aedes, the broker) into this folder. */
-    'profile-publisher': { type: 'string' },
-  },
-});
+const PARTS = ['throughput', 'aedes', 'mosquitto', 'latency', 'memory'] as const;
+
+/** The command line of the gateway ingest benchmark. */
+export function buildGatewayIngestBenchProgram() {
+  return createProgram(
+    'bench:gateway',
+    'Gateway ingest: readings per second into the evidence ledger, latency, memory (writes bench/results/gateway-ingest.json)',
+  )
+    .option('--messages <n>', 'pre-signed readings of the throughput runs', parsePositiveInt, 60_000)
+    .option('--devices <n>', 'devices of the throughput runs', parsePositiveInt, 5_000)
+    .option('--threads <n>', 'signature verification threads of the gateway', parsePositiveInt, 2)
+    .addOption(
+      new Option('--latency-rate <list>', 'comma-separated rates (readings/s) of the latency runs')
+        .argParser(intListArg(1))
+        .default([1_000, 300], '1000,300'),
+    )
+    .option('--latency-seconds <n>', 'seconds of each latency run', parsePositiveInt, 10)
+    .addOption(
+      new Option('--memory <list>', 'comma-separated registered-device counts of the memory runs')
+        .argParser(intListArg(1))
+        .default([10_000, 20_000], '10000,20000'),
+    )
+    .option(
+      '--memory-child <devices>',
+      'internal: run one memory measurement in this process',
+      parsePositiveInt,
+    )
+    .addOption(
+      new Option(`--skip <parts>`, `comma-separated parts to skip (${PARTS.join(', ')})`)
+        .argParser(nameListArg(PARTS))
+        .default([], 'none'),
+    )
+    .addOption(
+      new Option('--rate <list>', 'offered rates (readings/s) of paced throughput runs, after the burst runs')
+        .argParser(intListArg(1))
+        .default([5_000], '5000'),
+    )
+    .option(
+      '--profile-publisher <dir>',
+      'write a CPU profile of the publisher process (with aedes, the broker) into this folder',
+    );
+}
+
+const { options: values } = await parseBenchCommandLine(buildGatewayIngestBenchProgram());
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const BASE_TS = 1_767_225_600;
 const POOL = {
@@ -157,7 +186,7 @@ async function gatewayFor(
       mqtt: { url, clientId: `bench-gateway-${Date.now()}`, ...GATEWAY },
       ledgerPath,
       http: { host: '127.0.0.1', port: 0 },
-      verify: { threads: Number(values.threads) },
+      verify: { threads: values.threads },
       validation: { maxClockSkewS: 2_000_000_000 },
       logLevel: 'warn',
     },
@@ -189,7 +218,7 @@ function startPublisher() {
     execArgv: [
       '--import',
       'tsx',
-      ...(values['profile-publisher'] ? ['--cpu-prof', `--cpu-prof-dir=${values['profile-publisher']}`] : []),
+      ...(values.profilePublisher ? ['--cpu-prof', `--cpu-prof-dir=${values.profilePublisher}`] : []),
     ],
   });
   const replies: unknown[] = [];
@@ -348,7 +377,7 @@ async function latency(fleet: Fleet, rate: number) {
   });
   const client = mqtt.connect(broker.url, { clientId: 'bench-latency' });
   await new Promise((r) => client.once('connect', r));
-  const total = Math.min(fleet.messages.length, rate * Number(values['latency-seconds']));
+  const total = Math.min(fleet.messages.length, rate * values.latencySeconds);
   const perTick = Math.max(1, Math.round(rate / 100));
   let next = 0;
   await new Promise<void>((resolve) => {
@@ -430,7 +459,7 @@ async function memoryChild(deviceCount: number): Promise<void> {
     mqtt: { url: broker.url, clientId: 'bench-mem' },
     ledgerPath,
     http: { host: '127.0.0.1', port: 0 },
-    verify: { threads: Number(values.threads) },
+    verify: { threads: values.threads },
     logLevel: 'warn',
     timeseries: { kind: 'none' },
   });
@@ -445,21 +474,21 @@ async function memoryChild(deviceCount: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (values['memory-child']) return memoryChild(Number(values['memory-child']));
-  const skip = new Set(values.skip.split(',').filter(Boolean));
+  if (values.memoryChild !== undefined) return memoryChild(values.memoryChild);
+  const skip = new Set<string>(values.skip);
   const results: Record<string, unknown> = {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: loadavg() },
-    verifyThreads: Number(values.threads),
+    verifyThreads: values.threads,
   };
-  const deviceCount = Number(values.devices);
-  const messageCount = Number(values.messages);
+  const deviceCount = values.devices;
+  const messageCount = values.messages;
   log(
     `gateway ingest benchmark: ${messageCount} pre-signed readings of ${deviceCount} devices, ${values.threads} verify threads`,
   );
   if (!skip.has('throughput')) {
     const { fleet, file } = prepareFleet(deviceCount, messageCount, 'tp');
     const throughputs: unknown[] = [];
-    const rates = [0, ...values.rate.split(',').filter(Boolean).map(Number)];
+    const rates = [0, ...values.rate];
     for (const rate of rates) {
       if (!skip.has('aedes')) throughputs.push(await throughput('aedes', fleet, file, rate));
       if (!skip.has('mosquitto')) throughputs.push(await throughput('mosquitto', fleet, file, rate));
@@ -468,14 +497,14 @@ async function main(): Promise<void> {
   }
   if (!skip.has('latency')) {
     results.latency = [];
-    for (const rate of values['latency-rate'].split(',').map(Number)) {
-      const { fleet } = prepareFleet(200, rate * Number(values['latency-seconds']), `lat${rate}`);
+    for (const rate of values.latencyRate) {
+      const { fleet } = prepareFleet(200, rate * values.latencySeconds, `lat${rate}`);
       (results.latency as unknown[]).push(await latency(fleet, rate));
     }
   }
   if (!skip.has('memory')) {
     results.memory = [];
-    for (const d of values.memory.split(',').map(Number)) {
+    for (const d of values.memory) {
       const child = spawnSync(
         process.execPath,
         [
@@ -486,7 +515,7 @@ async function main(): Promise<void> {
           '--memory-child',
           String(d),
           '--threads',
-          values.threads,
+          String(values.threads),
         ],
         { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 300_000 },
       );

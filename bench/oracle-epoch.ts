@@ -13,7 +13,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createPublicClient, http } from 'viem';
 import { requireArtifacts } from '../circuits/proving/instances.ts';
 import { poolRegistryAbi } from '../contracts/abis.ts';
@@ -22,21 +21,28 @@ import { deployAll } from '../contracts/deploy.ts';
 import { epochBounds } from '../oracle/epochs.ts';
 import { type EpochOutcome, runEpochJob } from '../oracle/epoch-job.ts';
 import { createProverPool, type ProverPool, type ProverProgress } from '../oracle/prover-pool.ts';
+import { createProgram, parsePositiveInt } from '../lib/cli/index.ts';
 import { startAnvil } from '../lib/servers/anvil.ts';
 import { makeDevices, MemoryReadingSource, nextReading } from '../tests/oracle/support/fleet.ts';
 import { oracleContext, tempDir } from '../tests/oracle/support/harness.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '64' },
-    'epoch-instance': { type: 'string', default: 'epoch_demo' },
-    'registration-instance': { type: 'string', default: 'registration_demo' },
-    concurrency: { type: 'string', default: '2' },
-  },
-});
-const deviceCount = Number(values.devices);
-const epochInstance = values['epoch-instance']!;
-const registrationInstance = values['registration-instance']!;
+/** The command line of the oracle epoch benchmark. */
+export function buildOracleEpochBenchProgram() {
+  return createProgram(
+    'bench:oracle',
+    'Epoch latency from close to finalised for N devices (writes bench/results/oracle-epoch.json)',
+  )
+    .option('--devices <n>', 'devices registered and reporting in the measured epoch', parsePositiveInt, 64)
+    .option('--epoch-instance <name>', 'epoch circuit instance', 'epoch_demo')
+    .option('--registration-instance <name>', 'registration circuit instance', 'registration_demo')
+    .option('--concurrency <n>', 'prover workers', parsePositiveInt, 2);
+}
+
+const { options: values } = await parseBenchCommandLine(buildOracleEpochBenchProgram());
+const deviceCount = values.devices;
+const epochInstance = values.epochInstance;
+const registrationInstance = values.registrationInstance;
 requireArtifacts(epochInstance, { proving: true });
 requireArtifacts(registrationInstance, { proving: true });
 
@@ -62,7 +68,7 @@ const onProgress = (p: ProverProgress) => {
   );
 };
 const anvil = await startAnvil();
-const basePool = createProverPool({ concurrency: Number(values.concurrency), onProgress });
+const basePool = createProverPool({ concurrency: values.concurrency, onProgress });
 const cpuMs = { witness: 0, prove: 0, proofs: 0 };
 /** The pool, counting proofs and summing their witness and proving times. */
 const prover: ProverPool = {
@@ -165,7 +171,7 @@ try {
     devices: deviceCount,
     epochInstance,
     registrationInstance,
-    proverConcurrency: Number(values.concurrency),
+    proverConcurrency: values.concurrency,
     registerOnChainS: Number(registerOnChainS.toFixed(1)),
     baselineEpoch: {
       registrationBatches: outcomes[0]!.registrationBatches,

@@ -24,6 +24,8 @@ import {
   verifyBatch,
   verifyReading,
 } from '../protocol/index.ts';
+import { createProgram, floatArg } from '../lib/cli/index.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 
 type Point = [bigint, bigint];
 const zk = createRequire(import.meta.url)('@zk-kit/eddsa-poseidon/blake-1') as {
@@ -34,7 +36,17 @@ const poseidonLite = createRequire(import.meta.url)('poseidon-lite') as {
   poseidon5(inputs: bigint[]): bigint;
 };
 
-const seconds = Number(process.argv[2] ?? 3);
+/** The command line of the protocol benchmark (positional, as before: seconds per figure). */
+export function buildProtocolVerifyBenchProgram() {
+  return createProgram(
+    'bench:protocol',
+    'EdDSA-Poseidon verification and signing throughput (writes bench/results/protocol-verify.json)',
+  ).argument('[secondsPerFigure]', 'seconds each figure runs for', floatArg({ min: 0.001 }), 3);
+}
+
+const {
+  args: [seconds],
+} = await parseBenchCommandLine(buildProtocolVerifyBenchProgram());
 const KEYS = 512; // a batch of 512 holds 512 distinct keys (the unfavourable case for batching)
 const READINGS = 1024;
 

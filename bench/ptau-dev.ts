@@ -15,7 +15,17 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
+import {
+  createProgram,
+  intArg,
+  Option,
+  oneOf,
+  parsePositiveInt,
+  runCli,
+  UsageError,
+} from '../lib/cli/index.ts';
+import { intListArg } from './support/cli.ts';
 
 const run = promisify(execFile);
 const SNARKJS_REFERENCE_PREPARE_S: Record<number, number> = { 10: 32, 14: 15 * 60, 16: 42 * 60 };
@@ -90,31 +100,29 @@ async function childMain(tool: string, power: number, directory: string, threads
   process.exit(0);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      powers: { type: 'string', default: '14,16,18' },
-      snarkjs: { type: 'string', default: '10,12' },
-      threads: { type: 'string', default: '2' },
-      child: { type: 'string' },
-      power: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
-  const threads = Number(values.threads);
-  if (values.child) return childMain(values.child, Number(values.power), values.dir as string, threads);
+/** Options of the ptau benchmark as its program parses them. */
+type PtauBenchOptions = ReturnType<ReturnType<typeof buildPtauDevBenchProgram>['opts']>;
+
+async function main(values: PtauBenchOptions): Promise<void> {
+  const threads = values.threads;
+  if (values.child) {
+    if (values.power === undefined || values.dir === undefined)
+      throw new UsageError('--child needs --power and --dir', {
+        hint: 'these are set by the benchmark itself',
+      });
+    return childMain(values.child, values.power, values.dir, threads);
+  }
 
   const directory = await mkdtemp(join(tmpdir(), 'bench-ptau-'));
   const measurements: Measurement[] = [];
-  const list = (text: string): number[] => text.split(',').filter(Boolean).map(Number);
   try {
-    for (const power of list(values.snarkjs)) {
+    for (const power of values.snarkjs) {
       process.stderr.write(`snarkjs new + beacon + prepare phase2 at 2^${power} ...\n`);
       measurements.push(await child('snarkjs', power, directory, threads));
       await rm(directory, { recursive: true, force: true });
       await mkdir(directory, { recursive: true });
     }
-    for (const power of list(values.powers)) {
+    for (const power of values.powers) {
       process.stderr.write(`dev ptau at 2^${power} ...\n`);
       measurements.push(await child('dev-ptau', power, directory, threads));
       await rm(directory, { recursive: true, force: true });
@@ -153,4 +161,32 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+/** The command line of the ptau benchmark; its action runs the benchmark. */
+export function buildPtauDevBenchProgram() {
+  const program = createProgram(
+    'bench:ptau',
+    'Benchmark of the development powers of tau (writes bench/results/ptau-dev.json)',
+  )
+    .addOption(
+      new Option('--powers <list>', 'comma-separated powers of the development ptau')
+        .argParser(intListArg(1))
+        .default([14, 16, 18], '14,16,18'),
+    )
+    .addOption(
+      new Option('--snarkjs <list>', "comma-separated powers of snarkjs's own ceremony (empty: none)")
+        .argParser(intListArg(1))
+        .default([10, 12], '10,12'),
+    )
+    .option('--threads <n>', 'worker threads', parsePositiveInt, 2)
+    .option(
+      '--child <tool>',
+      'internal: measure one run of this tool (dev-ptau, snarkjs) in this process',
+      oneOf(['dev-ptau', 'snarkjs'] as const),
+    )
+    .option('--power <n>', 'internal: power of the --child run', intArg({ min: 1, max: 28 }))
+    .option('--dir <path>', 'internal: working folder of the --child run');
+  program.action(() => main(program.opts()));
+  return program;
+}
+
+await runCli(buildPtauDevBenchProgram(), { exitOnSuccess: true });

@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { createProgram, InvalidArgumentError } from '../lib/cli/index.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 import { type BenchReport, type BenchRun, renderReportMarkdown, reportFigures } from './report.ts';
 
 interface Bench {
@@ -52,24 +53,43 @@ const BENCHES: readonly Bench[] = [
 const DEFAULT = BENCHES.filter((b) => b.name !== 'ptau').map((b) => b.name);
 
 const root = join(import.meta.dirname, '..');
-const { values: flags, positionals: wanted } = parseArgs({
-  allowPositionals: true,
-  options: {
-    'report-only': { type: 'boolean', default: false },
-    'results-dir': { type: 'string', default: join(root, 'bench', 'results') },
-  },
-});
-const reportOnly = flags['report-only'];
-const resultsDir = resolve(flags['results-dir']);
+/** A benchmark name (one of {@link BENCHES}), collected into the list of those to run. */
+function benchNameArg(name: string, previous: string[] = []): string[] {
+  if (!BENCHES.some((b) => b.name === name))
+    throw new InvalidArgumentError(
+      `unknown benchmark(s): ${name}; known: ${BENCHES.map((b) => b.name).join(', ')}`,
+    );
+  return [...previous, name];
+}
+
+/** The command line of the benchmark runner. */
+export function buildRunAllBenchProgram() {
+  return createProgram(
+    'bench',
+    `Runs the benchmarks (default: ${DEFAULT.join(', ')}) and writes bench/results/report.{json,md}`,
+  )
+    .argument(
+      '[benchmarks...]',
+      `benchmarks to run, by name (${BENCHES.map((b) => b.name).join(', ')})`,
+      benchNameArg,
+    )
+    .option('--report-only', 'run no benchmark: rebuild the report from the existing result files', false)
+    .option(
+      '--results-dir <dir>',
+      'folder of the result files (with --report-only)',
+      join(root, 'bench', 'results'),
+    );
+}
+
+const {
+  args: [wantedArg],
+  options: flags,
+} = await parseBenchCommandLine(buildRunAllBenchProgram());
+const wanted = wantedArg ?? [];
+const reportOnly = flags.reportOnly;
+const resultsDir = resolve(flags.resultsDir);
 if (!reportOnly && resultsDir !== join(root, 'bench', 'results')) {
   process.stderr.write('--results-dir needs --report-only: the benchmarks write to bench/results/\n');
-  process.exit(2);
-}
-const unknown = wanted.filter((name) => !BENCHES.some((b) => b.name === name));
-if (unknown.length > 0) {
-  process.stderr.write(
-    `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`,
-  );
   process.exit(2);
 }
 const selected = reportOnly

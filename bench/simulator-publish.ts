@@ -10,9 +10,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.ts';
+import { createProgram, parseNonNegativeInt, parsePositiveInt } from '../lib/cli/index.ts';
 import { READING_TOPIC_FILTER } from '../protocol/index.ts';
 import { fleetBrokerAuth } from '../simulator/broker-auth.ts';
 import { type FleetConfig, parseFleetConfig } from '../simulator/config.ts';
@@ -20,17 +20,28 @@ import { type ConnectionMode, openConnections } from '../simulator/connections.t
 import { FleetGenerator, type SimMessage } from '../simulator/generator.ts';
 import { runFleet } from '../simulator/runner.ts';
 import { startMosquitto } from '../tests/support/mosquitto.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '1800' },
-    'max-in-flight': { type: 'string', default: '2000' },
-  },
-});
-const deviceCount = Number(values.devices);
-const durationS = Number(values.duration);
-const maxInFlight = Number(values['max-in-flight']);
+/** The command line of the simulator benchmark. */
+export function buildSimulatorPublishBenchProgram() {
+  return createProgram(
+    'bench:simulator',
+    'Simulator throughput: signing and publishing readings (writes bench/results/simulator-publish.json)',
+  )
+    .option('--devices <n>', 'fleet size', parsePositiveInt, 1000)
+    .option(
+      '--duration <seconds>',
+      'simulated seconds of readings (0: baseline readings only)',
+      parseNonNegativeInt,
+      1800,
+    )
+    .option('--max-in-flight <n>', 'unacknowledged QoS 1 publishes per connection', parsePositiveInt, 2000);
+}
+
+const { options: values } = await parseBenchCommandLine(buildSimulatorPublishBenchProgram());
+const deviceCount = values.devices;
+const durationS = values.duration;
+const maxInFlight = values.maxInFlight;
 const pvSites = Math.max(1, Math.round(deviceCount / 10));
 const counter = { username: 'bench-counter', password: 'bench-counter-secret' };
 

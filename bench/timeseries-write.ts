@@ -12,10 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTimeSeriesStore, type InfluxTimeSeriesStore } from '../gateway/timeseries/index.ts';
 import type { AcceptedReading, TimeSeriesStore } from '../gateway/timeseries/types.ts';
+import { createProgram, parsePositiveInt } from '../lib/cli/index.ts';
 import { startVictoriaMetrics } from '../tests/support/victoria-metrics.ts';
+import { parseBenchCommandLine } from './support/cli.ts';
 
-const totalReadings = Number(process.argv[2] ?? 200_000);
-const batchSize = Number(process.argv[3] ?? 500);
+/** The command line of the time-series write benchmark (positional, as before: readings, then batch size). */
+export function buildTimeseriesWriteBenchProgram() {
+  return createProgram(
+    'bench:timeseries',
+    'Time-series write throughput (writes bench/results/timeseries-write.json)',
+  )
+    .argument('[readings]', 'accepted readings written', parsePositiveInt, 200_000)
+    .argument('[batch]', 'readings per write', parsePositiveInt, 500);
+}
+
+const {
+  args: [totalReadings, batchSize],
+} = await parseBenchCommandLine(buildTimeseriesWriteBenchProgram());
 const devices = 2_000;
 const startTs = 1_767_225_600;
 
