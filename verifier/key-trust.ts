@@ -45,7 +45,7 @@ export async function explainVerificationKey(input: {
   try {
     return await explainWithCeremony({
       instance: input.instance,
-      verificationKey: input.verificationKey as never,
+      verificationKey: input.verificationKey,
       transcriptPath: ceremony ? input.transcriptPath : undefined,
     });
   } catch (error) {

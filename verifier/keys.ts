@@ -1,21 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { encodeAbiParameters, type Hex, keccak256 } from 'viem';
+import type { Groth16VerificationKey } from '../ceremony/development-key.ts';
 import { loadInstances } from '../circuits/proving/instances.ts';
 import { TEMPLATE_ID } from '../contracts/governance.ts';
 
-/** snarkjs's Groth16 verification key (the fields the verifier reads). */
-export interface Groth16VerificationKey {
-  protocol: string;
-  curve: string;
-  nPublic: number;
-  vk_alpha_1: string[];
-  vk_beta_2: string[][];
-  vk_gamma_2: string[][];
-  vk_delta_2: string[][];
-  IC: string[][];
-  [key: string]: unknown;
-}
+export type { Groth16VerificationKey } from '../ceremony/development-key.ts';
 
 /** Where the investor's own verification keys come from: never from the operator's bundles. */
 export interface KeySource {
